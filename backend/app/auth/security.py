@@ -1,0 +1,61 @@
+"""Password hashing (argon2 via pwdlib) and access tokens (JWT, HS256 only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.errors import InvalidToken
+
+ALGORITHM = "HS256"
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verified against when the email is unknown, so both paths cost one argon2 verify.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing-only")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    return _hasher.verify(password, password_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+def issue_token(user_id: str, *, secret: str, expires_minutes: int) -> IssuedToken:
+    now = dt.datetime.now(dt.UTC)
+    expires = now + dt.timedelta(minutes=expires_minutes)
+    payload = {"sub": user_id, "iat": now, "exp": expires, "typ": "access"}
+    token = jwt.encode(payload, secret, algorithm=ALGORITHM)
+    return IssuedToken(access_token=token, expires_in=expires_minutes * 60)
+
+
+def decode_token(token: str, *, secret: str) -> str:
+    """The user id in a valid token; InvalidToken for anything else (another
+    algorithm, ``none`` included, a bad signature, expiry, missing claims)."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("The access token is invalid or has expired.") from exc
+    sub = payload.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise InvalidToken("The access token is invalid or has expired.")
+    return sub

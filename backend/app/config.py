@@ -1,0 +1,97 @@
+"""Settings, read once from the environment (and a `.env` file in development).
+
+Nothing else in the service reads ``os.environ``. :func:`get_settings` is cached;
+:meth:`Settings.check_production` is called at start-up and stops the process
+with one clear line when the configuration is unsafe for production.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105 (development default)
+# Secrets copied from documentation and examples; refused in production.
+EXAMPLE_SECRETS = frozenset(
+    {
+        DEV_JWT_SECRET,
+        "your-secret-key",
+        "dev_secret",
+        "dev_secret_key",
+        "change-me",
+        "changeme",
+        "secret",
+        "replace-me-with-at-least-32-random-bytes",
+    }
+)
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting that makes the service unsafe or unable to start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./initiative.db"
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_expires_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    web_concurrency: int = Field(default=3, ge=1, le=64)
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Login throttling: attempts allowed per window, per email and per client address.
+    login_attempts: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=60, ge=1)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def check_production(self) -> None:
+        """Raise ConfigError naming the variable if production would be unsafe."""
+        if not self.is_production:
+            return
+        secret = self.jwt_secret
+        if not secret or secret in EXAMPLE_SECRETS:
+            raise ConfigError(
+                "JWT_SECRET is missing or an example value; set a random secret "
+                f"of at least {MIN_SECRET_BYTES} bytes"
+            )
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"JWT_SECRET is too short ({len(secret.encode())} bytes); "
+                f"use at least {MIN_SECRET_BYTES} random bytes"
+            )
+        if self.is_sqlite and self.web_concurrency > 1:
+            raise ConfigError(
+                "DATABASE_URL is SQLite but WEB_CONCURRENCY is "
+                f"{self.web_concurrency}; SQLite needs WEB_CONCURRENCY=1 "
+                "(or use PostgreSQL)"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

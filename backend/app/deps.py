@@ -1,0 +1,68 @@
+"""Dependencies shared by every router: settings, the request's transaction,
+the current user.
+
+The request owns the transaction: :func:`get_session` commits when the route
+returns and rolls back when it raises, before the response is sent (FastAPI's
+``scope="function"``), so a client never sees a success that was not stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth import repository as users
+from app.auth.models import User
+from app.auth.security import decode_token
+from app.config import Settings
+from app.errors import InvalidToken, Unauthorized
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return maker
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_sessionmaker(request)() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/auth/login.")
+
+
+async def get_current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
+    user_id = decode_token(credentials.credentials, secret=settings.jwt_secret)
+    user = await users.get_user(session, user_id)
+    if user is None:
+        raise InvalidToken("The access token's user no longer exists.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

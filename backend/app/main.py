@@ -1,0 +1,74 @@
+"""The application factory: settings, database, middleware, routers, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import __version__
+from app.auth.router import router as auth_router
+from app.campaigns.router import router as campaigns_router
+from app.config import Settings, get_settings
+from app.db import create_engine, session_factory
+from app.errors import install_handlers
+from app.observability.logging import configure_logging, get_logger
+from app.observability.middleware import ObservabilityMiddleware
+from app.observability.router import router as operations_router
+
+DESCRIPTION = """
+Run Dungeons & Dragons 5e combat: campaigns, characters, monsters, encounters
+and a live player view.
+
+Errors are `application/problem+json` (RFC 9457) with a stable `type`.
+Send the token from `POST /api/auth/login` as `Authorization: Bearer <token>`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+    configure_logging(settings.log_level)
+    log = get_logger("app")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = session_factory(engine)
+        log.info(
+            "startup", environment=settings.environment, database=engine.url.get_backend_name()
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+            log.info("shutdown")
+
+    app = FastAPI(
+        title="Initiative Tracker",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        debug=False,
+    )
+    app.state.settings = settings
+    install_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "ETag"],
+        max_age=600,
+    )
+    app.add_middleware(
+        ObservabilityMiddleware,
+        hsts=settings.is_production,
+        debug=settings.environment == "development",
+    )
+    for router in (operations_router, auth_router, campaigns_router):
+        app.include_router(router)
+    return app

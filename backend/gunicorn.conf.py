@@ -1,0 +1,67 @@
+"""Gunicorn settings for ``gunicorn main:app`` (run from ``backend/``).
+
+Workers and bind come from ``WEB_CONCURRENCY`` (default 3; 1 on SQLite, whose
+live view fans out in one process) and ``PORT`` (default 8000). The
+configuration is checked here, in the master, so an unsafe production setup
+stops with one line before any worker starts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any
+
+from app.config import ConfigError, Settings
+
+try:
+    _settings = Settings()
+    _explicit_workers = "WEB_CONCURRENCY" in os.environ
+    if _settings.is_sqlite and not _explicit_workers:
+        _settings = _settings.model_copy(update={"web_concurrency": 1})
+    _settings.check_production()
+except ConfigError as exc:
+    print(f"configuration error: {exc}", file=sys.stderr)
+    sys.exit(1)
+except ValueError as exc:  # pydantic's ValidationError names the variable
+    print(f"configuration error: {exc}".replace("\n", "; "), file=sys.stderr)
+    sys.exit(1)
+
+bind = f"0.0.0.0:{_settings.port}"
+workers = _settings.web_concurrency
+worker_class = "uvicorn_worker.UvicornWorker"
+# SIGTERM: stop accepting, let in-flight requests finish, then exit.
+graceful_timeout = 8
+timeout = 60
+keepalive = 5
+accesslog = None  # the app logs one JSON line per request itself
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# prometheus-client's multiprocess mode: every worker writes its samples here.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="initiative-metrics-")
+_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server: Any) -> None:
+    # Samples left by an earlier run would be counted again: start empty.
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for name in os.listdir(_metrics_dir):
+        path = os.path.join(_metrics_dir, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    from app.observability.logging import configure_logging
+
+    configure_logging(_settings.log_level)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
