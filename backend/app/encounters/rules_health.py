@@ -1,0 +1,251 @@
+"""Hit points: damage, healing, temporary HP, dropping to 0 and death saving throws."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app.encounters.actions import Damage, DeathSave, Heal, SetTempHp
+from app.encounters.rules_events import Draft
+from app.encounters.state import Combatant, DeathSaves, EncounterState
+from app.errors import RuleViolation
+
+if TYPE_CHECKING:
+    from app.dice import Roller
+
+
+def require_not_ended(state: EncounterState) -> None:
+    if state.status == "ended":
+        raise RuleViolation("The encounter has ended.")
+
+
+def end_concentration(draft: Draft, creature: Combatant, why: str) -> None:
+    if creature.concentration is not None:
+        draft.say(f"{creature.name} loses concentration on {creature.concentration} ({why}).")
+        creature.concentration = None
+
+
+def concentration_dc(ruleset: str, damage: int) -> int:
+    dc = max(10, damage // 2)
+    return min(30, dc) if ruleset == "2024" else dc
+
+
+def adjusted_damage(creature: Combatant, amount: int, damage_type: str | None) -> tuple[int, str]:
+    """Damage after immunity, resistance and vulnerability, and which of them applied."""
+    if damage_type is None:
+        return amount, ""
+    if damage_type in creature.immunities:
+        return 0, "immune"
+    notes = []
+    if damage_type in creature.resistances:
+        amount //= 2
+        notes.append("resistant")
+    if damage_type in creature.vulnerabilities:
+        amount *= 2
+        notes.append("vulnerable")
+    return amount, " and ".join(notes)
+
+
+def _fall(draft: Draft, creature: Combatant, overflow: int) -> None:
+    """Reaching 0 HP: monsters go down, characters fall unconscious or die outright."""
+    end_concentration(draft, creature, "dropped to 0 HP")
+    creature.death_saves = DeathSaves()
+    if creature.kind != "character":
+        creature.status = "down"
+        draft.say(f"{creature.name} is down.")
+    elif overflow >= creature.max_hp:
+        creature.status = "dead"
+        draft.say(f"{creature.name} dies outright from massive damage.")
+    else:
+        creature.status = "unconscious"
+        draft.say(f"{creature.name} falls unconscious and starts making death saves.")
+
+
+def _add_failures(draft: Draft, creature: Combatant, failures: int) -> None:
+    saves = creature.death_saves
+    saves.failures = min(3, saves.failures + failures)
+    if saves.failures >= 3:
+        creature.status = "dead"
+        draft.say(f"{creature.name} has failed three death saves and dies.")
+    else:
+        creature.status = "unconscious"
+        draft.say(f"{creature.name}: {saves.failures} death-save failure(s).")
+
+
+def _hurt_at_zero(draft: Draft, creature: Combatant, damage: int, critical: bool) -> None:
+    if damage <= 0 or creature.kind != "character":
+        return
+    if damage >= creature.max_hp:
+        creature.status = "dead"
+        draft.say(f"{creature.name} dies outright from massive damage.")
+        return
+    _add_failures(draft, creature, 2 if critical else 1)
+
+
+def _damage_one(draft: Draft, creature: Combatant, action: Damage) -> dict[str, Any]:
+    kind = action.damage_type
+    damage, modifier = adjusted_damage(creature, action.amount, kind)
+    before = {"hp": creature.hp, "temp_hp": creature.temp_hp, "status": creature.status}
+    absorbed = min(creature.temp_hp, damage)
+    creature.temp_hp -= absorbed
+    through = damage - absorbed
+    was_at_zero = creature.hp == 0
+    lost = min(creature.hp, through)
+    creature.hp -= lost
+    taken = absorbed + lost
+    creature.damage_taken += taken
+
+    typed = f" {kind}" if kind else ""
+    if modifier == "immune":
+        draft.say(f"{creature.name} is immune to {kind} damage.")
+    else:
+        details = []
+        if modifier:
+            details.append(f"{modifier}, {action.amount} before")
+        if absorbed:
+            details.append(f"{absorbed} absorbed by temp HP")
+        extra = f" ({'; '.join(details)})" if details else ""
+        draft.say(
+            f"{creature.name} takes {damage}{typed} damage{extra}, {before['hp']} → {creature.hp}."
+        )
+
+    if was_at_zero:
+        _hurt_at_zero(draft, creature, through, action.critical)
+    elif creature.hp == 0 and through > 0:
+        _fall(draft, creature, through - lost)
+    elif damage > 0 and creature.concentration is not None:
+        dc = concentration_dc(draft.state.ruleset, damage)
+        draft.remind(
+            f"{creature.name}: concentration check, Con save DC {dc} ({creature.concentration})."
+        )
+    return {
+        "combatant_id": creature.id,
+        "amount": action.amount,
+        "damage": damage,
+        "modifier": modifier or None,
+        "temp_absorbed": absorbed,
+        "taken": taken,
+        "hp_before": before["hp"],
+        "hp_after": creature.hp,
+        "temp_hp_before": before["temp_hp"],
+        "temp_hp_after": creature.temp_hp,
+        "status_before": before["status"],
+        "status_after": creature.status,
+        "death_saves": creature.death_saves.model_dump(),
+    }
+
+
+def damage(draft: Draft, action: Damage, _roller: Roller) -> str:
+    require_not_ended(draft.state)
+    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    source = draft.combatant(action.source) if action.source is not None else None
+    results = []
+    for creature in targets:
+        if creature.status == "dead":
+            draft.say(f"{creature.name} is already dead.")
+            continue
+        results.append(_damage_one(draft, creature, action))
+    dealt = sum(r["taken"] for r in results)
+    if source is not None:
+        source.damage_dealt += dealt
+    draft.data.update(
+        damage_type=action.damage_type,
+        source=action.source,
+        critical=action.critical,
+        targets=results,
+    )
+    return "damage"
+
+
+def heal(draft: Draft, action: Heal, _roller: Roller) -> str:
+    require_not_ended(draft.state)
+    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    for creature in targets:
+        if creature.status == "dead":
+            raise RuleViolation(f"{creature.name} is dead; healing cannot bring them back.")
+    results = []
+    for creature in targets:
+        before = creature.hp
+        creature.hp = min(creature.max_hp, creature.hp + action.amount)
+        draft.say(f"{creature.name} heals {creature.hp - before}, {before} → {creature.hp}.")
+        if before == 0 and creature.hp > 0:
+            creature.death_saves = DeathSaves()
+            if creature.status in ("down", "unconscious", "stable"):
+                creature.status = "active"
+                draft.say(f"{creature.name} is back up.")
+        results.append(
+            {
+                "combatant_id": creature.id,
+                "healed": creature.hp - before,
+                "hp_before": before,
+                "hp_after": creature.hp,
+                "status_after": creature.status,
+            }
+        )
+    draft.data.update(amount=action.amount, targets=results)
+    return "heal"
+
+
+def set_temp_hp(draft: Draft, action: SetTempHp, _roller: Roller) -> str:
+    require_not_ended(draft.state)
+    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    for creature in targets:
+        if creature.status == "dead":
+            raise RuleViolation(f"{creature.name} is dead.")
+    results = []
+    for creature in targets:
+        before = creature.temp_hp
+        # Temporary hit points do not stack: the creature keeps the higher.
+        if action.amount > before:
+            creature.temp_hp = action.amount
+            draft.say(f"{creature.name} gains {action.amount} temp HP (had {before}).")
+        else:
+            draft.say(f"{creature.name} keeps {before} temp HP (higher than {action.amount}).")
+        results.append(
+            {
+                "combatant_id": creature.id,
+                "temp_hp_before": before,
+                "temp_hp_after": creature.temp_hp,
+            }
+        )
+    draft.data.update(amount=action.amount, targets=results)
+    return "set_temp_hp"
+
+
+def death_save(draft: Draft, action: DeathSave, _roller: Roller) -> str:
+    require_not_ended(draft.state)
+    creature = draft.combatant(action.combatant_id)
+    if creature.kind != "character":
+        raise RuleViolation("Only player characters make death saving throws.")
+    if creature.status == "dead":
+        raise RuleViolation(f"{creature.name} is dead.")
+    if creature.hp > 0:
+        raise RuleViolation(f"{creature.name} is at {creature.hp} HP, not dying.")
+    if creature.status == "stable":
+        raise RuleViolation(f"{creature.name} is stable and makes no death saves.")
+    saves = creature.death_saves
+    if action.result == "critical_success":
+        creature.hp = 1
+        creature.death_saves = DeathSaves()
+        creature.status = "active"
+        draft.say(f"{creature.name} rolls a natural 20 on a death save and is back up with 1 HP.")
+    elif action.result == "success":
+        saves.successes += 1
+        if saves.successes >= 3:
+            creature.death_saves = DeathSaves()
+            creature.status = "stable"
+            draft.say(f"{creature.name} succeeds a third death save and is stable.")
+        else:
+            draft.say(f"{creature.name}: {saves.successes} death-save success(es).")
+    else:
+        natural_one = action.result == "critical_failure"
+        if natural_one:
+            draft.say(f"{creature.name} rolls a natural 1 on a death save (two failures).")
+        _add_failures(draft, creature, 2 if natural_one else 1)
+    draft.data.update(
+        combatant_id=creature.id,
+        result=action.result,
+        death_saves=creature.death_saves.model_dump(),
+        status=creature.status,
+        hp=creature.hp,
+    )
+    return "death_save"

@@ -1,0 +1,277 @@
+"""The encounter aggregate: the state the rules read and the projection the service stores.
+
+Every model here is plain data. The rules in :mod:`app.encounters.rules` build a new
+:class:`EncounterState` from an old one and an event; nothing here rolls dice or does I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.errors import InvalidAction
+
+Ruleset = Literal["2014", "2024"]
+Kind = Literal["character", "monster", "npc", "lair"]
+Status = Literal["active", "down", "unconscious", "stable", "dead", "delayed"]
+EncounterStatus = Literal["planning", "active", "ended"]
+TiePolicy = Literal["dex", "pcs_first", "monsters_first", "random"]
+InitiativeMode = Literal["roll", "score"]
+HpDisplay = Literal["exact", "status", "none"]
+Ends = Literal["start", "end"]
+
+CombatantId = Annotated[str, Field(min_length=1, max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+DamageType = Annotated[str, Field(min_length=1, max_length=40)]
+
+STANDARD_CONDITIONS: tuple[str, ...] = (
+    "blinded",
+    "charmed",
+    "deafened",
+    "exhaustion",
+    "frightened",
+    "grappled",
+    "incapacitated",
+    "invisible",
+    "paralyzed",
+    "petrified",
+    "poisoned",
+    "prone",
+    "restrained",
+    "stunned",
+    "unconscious",
+)
+# Each of these includes the incapacitated condition, so each ends concentration
+# and (2024) gives disadvantage on initiative.
+INCAPACITATING: frozenset[str] = frozenset(
+    {"incapacitated", "paralyzed", "petrified", "stunned", "unconscious"}
+)
+
+ABILITIES: dict[str, str] = {
+    "str": "Strength",
+    "dex": "Dexterity",
+    "con": "Constitution",
+    "int": "Intelligence",
+    "wis": "Wisdom",
+    "cha": "Charisma",
+}
+
+
+def condition_key(name: str) -> str:
+    """Standard conditions are matched case-insensitively; custom ones keep their spelling."""
+    stripped = name.strip()
+    return stripped.lower() if stripped.lower() in STANDARD_CONDITIONS else stripped
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Duration(Model):
+    """Counted in rounds against the creature ``of`` (Improved Initiative's model)."""
+
+    rounds: int = Field(ge=1, le=100_000)
+    ends: Ends = "end"
+    of: CombatantId
+
+
+class Save(Model):
+    ability: str
+    dc: int = Field(ge=1, le=40)
+
+    @field_validator("ability")
+    @classmethod
+    def _known_ability(cls, value: str) -> str:
+        key = value.strip().lower()[:3]
+        if key not in ABILITIES or value.strip().lower() not in (key, ABILITIES[key].lower()):
+            raise ValueError(f"ability must be one of {', '.join(ABILITIES)} (or its full name)")
+        return key
+
+    @property
+    def ability_name(self) -> str:
+        return ABILITIES[self.ability]
+
+
+class Condition(Model):
+    name: Name
+    duration: Duration | None = None
+    save: Save | None = None
+    level: int | None = Field(default=None, ge=1, le=6)
+    source: Annotated[str, Field(max_length=100)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _normalise_name(cls, value: str) -> str:
+        key = condition_key(value)
+        if not key:
+            raise ValueError("a condition needs a name")
+        return key
+
+
+class DeathSaves(Model):
+    successes: int = Field(default=0, ge=0, le=3)
+    failures: int = Field(default=0, ge=0, le=3)
+
+
+class LegendaryActions(Model):
+    max: int = Field(default=0, ge=0, le=20)
+    remaining: int = Field(default=0, ge=0, le=20)
+    # 2024 stat blocks: "3 (4 in lair)".
+    max_in_lair: int | None = Field(default=None, ge=0, le=20)
+
+
+class LegendaryResistances(Model):
+    max: int = Field(default=0, ge=0, le=20)
+    remaining: int = Field(default=0, ge=0, le=20)
+
+
+class Combatant(Model):
+    id: CombatantId
+    name: Name
+    alias: Annotated[str, Field(max_length=100)] | None = None
+    kind: Kind = "monster"
+    character_id: str | None = None
+    statblock_id: str | None = None
+    initiative: int | None = Field(default=None, ge=-100, le=1000)
+    initiative_bonus: int = Field(default=0, ge=-100, le=100)
+    dexterity: int = Field(default=10, ge=0, le=100)
+    ac: int | None = Field(default=None, ge=0, le=100)
+    max_hp: int = Field(default=1, ge=0, le=100_000)
+    hp: int = Field(default=1, ge=0, le=100_000)
+    temp_hp: int = Field(default=0, ge=0, le=100_000)
+    conditions: list[Condition] = Field(default_factory=list)
+    concentration: Annotated[str, Field(max_length=100)] | None = None
+    death_saves: DeathSaves = Field(default_factory=DeathSaves)
+    status: Status = "active"
+    hidden: bool = False
+    legendary_actions: LegendaryActions = Field(default_factory=LegendaryActions)
+    legendary_resistances: LegendaryResistances = Field(default_factory=LegendaryResistances)
+    reaction_used: bool = False
+    resistances: list[DamageType] = Field(default_factory=list)
+    vulnerabilities: list[DamageType] = Field(default_factory=list)
+    immunities: list[DamageType] = Field(default_factory=list)
+    notes: Annotated[str, Field(max_length=10_000)] = ""
+    group: Annotated[str, Field(max_length=64)] | None = None
+    xp: int = Field(default=0, ge=0, le=10_000_000)
+    cr: Annotated[str, Field(max_length=10)] | None = None
+    # Ordering: a random number drawn once when the combatant joins (so ties stay put
+    # from request to request), and a rank the DM sets by reordering tied combatants.
+    tiebreak: float = Field(default=0.0, ge=0.0, le=1.0)
+    rank: int | None = None
+    damage_dealt: int = Field(default=0, ge=0)
+    damage_taken: int = Field(default=0, ge=0)
+
+    @field_validator("resistances", "vulnerabilities", "immunities")
+    @classmethod
+    def _lower_case_types(cls, value: list[str]) -> list[str]:
+        return [t.strip().lower() for t in value]
+
+    def condition(self, name: str) -> Condition | None:
+        key = condition_key(name)
+        for condition in self.conditions:
+            if condition.name == key:
+                return condition
+        return None
+
+    def has_condition(self, name: str) -> bool:
+        return self.condition(name) is not None
+
+    @property
+    def incapacitated(self) -> bool:
+        return any(c.name in INCAPACITATING for c in self.conditions)
+
+
+class SideView(Model):
+    """What the player view shows of one side's combatants.
+
+    ``show_hp``: "exact" numbers, "status" (healthy / bloodied / down) or "none".
+    """
+
+    show_hp: HpDisplay = "status"
+    show_conditions: bool = True
+
+
+def _players_view() -> SideView:
+    return SideView(show_hp="exact")
+
+
+class PlayerView(Model):
+    """Per side: "players" are characters, "allies" npcs, "enemies" monsters."""
+
+    enemies: SideView = Field(default_factory=SideView)
+    allies: SideView = Field(default_factory=SideView)
+    players: SideView = Field(default_factory=_players_view)
+
+
+class EncounterSettings(Model):
+    tie_policy: TiePolicy = "dex"
+    initiative_mode: InitiativeMode = "roll"
+    reroll_each_round: bool = False
+    skip_down_monsters: bool = True
+    in_lair: bool = False
+    player_view: PlayerView = Field(default_factory=PlayerView)
+
+
+class TickedCondition(Model):
+    combatant_id: str
+    name: str
+    rounds_before: int
+
+
+class ExpiredCondition(Model):
+    combatant_id: str
+    index: int
+    condition: Condition
+
+
+class TurnReset(Model):
+    combatant_id: str
+    reaction_used: bool
+    legendary_remaining: int
+
+
+class InitiativeBefore(Model):
+    combatant_id: str
+    initiative: int | None
+    rank: int | None
+
+
+class TurnChange(Model):
+    """What one turn change did, so previous_turn can take back exactly that."""
+
+    round_before: int
+    turn_before: str | None
+    round_after: int
+    turn_after: str | None
+    ticked: list[TickedCondition] = Field(default_factory=list)
+    expired: list[ExpiredCondition] = Field(default_factory=list)
+    resets: list[TurnReset] = Field(default_factory=list)
+    initiatives: list[InitiativeBefore] = Field(default_factory=list)
+
+
+class EncounterState(Model):
+    id: str
+    name: Annotated[str, Field(max_length=200)] = "Encounter"
+    status: EncounterStatus = "planning"
+    ruleset: Ruleset = "2014"
+    round: int = Field(default=0, ge=0)
+    turn: str | None = None
+    order: list[str] = Field(default_factory=list)
+    combatants: list[Combatant] = Field(default_factory=list)
+    settings: EncounterSettings = Field(default_factory=EncounterSettings)
+    version: int = 0
+    turn_history: list[TurnChange] = Field(default_factory=list)
+    summary: dict[str, Any] | None = None
+
+    def find(self, cid: str) -> Combatant | None:
+        for combatant in self.combatants:
+            if combatant.id == cid:
+                return combatant
+        return None
+
+    def combatant(self, cid: str) -> Combatant:
+        found = self.find(cid)
+        if found is None:
+            raise InvalidAction(f"No combatant {cid!r} in this encounter.")
+        return found
