@@ -99,8 +99,10 @@ def create_engine(database_url: str, *, pool: bool = True) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     # hide_parameters: a failed statement's values (emails, hashes) stay out of logs.
+    # No pre-ping: it would cost every request a round trip. A connection lost to a
+    # database restart fails its request once (503, see app.errors) and invalidates
+    # the pool, so the next checkout reconnects.
     kwargs: dict[str, Any] = {
-        "pool_pre_ping": True,
         "hide_parameters": True,
         "connect_args": {"timeout": 5},
     }

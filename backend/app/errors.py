@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -208,6 +209,20 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         return problem_response(exc, request.url.path, _rid(request))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        # A dropped connection (database restarted or failed over) is the client's
+        # to retry, not a bug; anything else is a real 500.
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            return problem_response(
+                ServiceUnavailable(
+                    "The database is unavailable; retry shortly.", headers={"Retry-After": "1"}
+                ),
+                request.url.path,
+                _rid(request),
+            )
+        raise exc
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

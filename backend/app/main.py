@@ -11,12 +11,23 @@ from fastapi.middleware.cors import CORSMiddleware
 from app import __version__
 from app.auth.router import router as auth_router
 from app.campaigns.router import router as campaigns_router
+from app.characters.router import router as characters_router
 from app.config import Settings, get_settings
 from app.db import create_engine, session_factory
+from app.dice_router import router as dice_router
+from app.encounters.difficulty_router import router as difficulty_router
+from app.encounters.exchange_router import campaign_router as encounter_import_router
+from app.encounters.exchange_router import router as encounter_export_router
+from app.encounters.router import campaign_router as campaign_encounters_router
+from app.encounters.router import router as encounters_router
 from app.errors import install_handlers
 from app.observability.logging import configure_logging, get_logger
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as operations_router
+from app.realtime.hub import Hub
+from app.realtime.router import router as realtime_router
+from app.statblocks.router import router as statblocks_router
+from app.web.router import router as web_router
 
 DESCRIPTION = """
 Run Dungeons & Dragons 5e combat: campaigns, characters, monsters, encounters
@@ -38,12 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
+        hub = app.state.hub = Hub(app.state.sessionmaker, settings.database_url)
+        await hub.start()
         log.info(
             "startup", environment=settings.environment, database=engine.url.get_backend_name()
         )
         try:
             yield
         finally:
+            await hub.stop()
             await engine.dispose()
             log.info("shutdown")
 
@@ -69,6 +83,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsts=settings.is_production,
         debug=settings.environment == "development",
     )
-    for router in (operations_router, auth_router, campaigns_router):
+    for router in (
+        operations_router,
+        auth_router,
+        campaigns_router,
+        characters_router,
+        campaign_encounters_router,
+        encounters_router,
+        statblocks_router,
+        dice_router,
+        difficulty_router,
+        encounter_import_router,
+        encounter_export_router,
+        realtime_router,
+    ):
         app.include_router(router)
+    app.include_router(web_router)
     return app

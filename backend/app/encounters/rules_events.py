@@ -41,7 +41,8 @@ class Draft:
 
     def __init__(self, state: EncounterState) -> None:
         self.before = state
-        self.state = state.model_copy(deep=True)
+        # A dump and re-validation copies the state several times faster than deepcopy.
+        self.state = EncounterState.model_validate(state.model_dump())
         self.lines: list[str] = []
         self.reminders: list[str] = []
         self.rolls: list[dict[str, Any]] = []

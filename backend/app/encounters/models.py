@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from app.db import Base, IdMixin, JSONType, TimestampMixin, UTCDateTime, utcnow
+
+
+class Encounter(IdMixin, TimestampMixin, Base):
+    """The aggregate: its current state is a stored projection of its event log,
+    so reading it costs one row whatever the length of the log."""
+
+    __tablename__ = "encounters"
+
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="planning")
+    ruleset: Mapped[str] = mapped_column(String(4), default="2014")
+    version: Mapped[int] = mapped_column(default=0)
+    state: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # SHA-256 of the player-view token: the token itself is never stored.
+    share_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+
+
+class EncounterEvent(Base):
+    """One entry of an encounter's append-only log. ``state_before`` is the
+    projection just before the event, which is what ``undo`` restores."""
+
+    __tablename__ = "encounter_events"
+    __table_args__ = (
+        UniqueConstraint("encounter_id", "seq"),
+        Index("ix_encounter_events_undo_of", "encounter_id", "undo_of"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    text: Mapped[str] = mapped_column(Text)
+    reminders: Mapped[list[str]] = mapped_column(JSONType)
+    actor_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    undo_of: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    state_before: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType, default=None))

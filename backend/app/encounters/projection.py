@@ -1,0 +1,151 @@
+"""The player view: what the table may see of an encounter (PRODUCT §4).
+
+A pure function of the state. The rule is subtraction, never masking: a hidden
+combatant does not exist here at all, so nothing derived from it (the order, the
+turn marker, an initiative group, a condition's duration counted against it) may
+survive either.
+
+The turn marker: when the turn is a hidden combatant's, the public turn stays on the
+last visible combatant before it in the order, exactly where it was before the hidden
+creature started acting, and the round is the round that combatant acted in (so a
+hidden creature at the top of the order does not move the round on early). With no
+visible combatant before it in the whole order (a hidden creature opens round 1) the
+public turn is null. An initiative group whose first member is hidden shows the turn
+on its first visible member, as the group acts together.
+
+What each side shows is the DM's setting (``EncounterSettings.player_view``):
+characters are "players", npcs "allies", monsters and the lair "enemies" (the lair has
+no hit points, so it never shows any). ``show_hp`` "exact" gives ``hp``, ``max_hp``,
+``temp_hp`` and ``status``; "status" only ``status`` ("healthy", "bloodied" at half
+hit points or less, "down"; characters also "unconscious", "stable", "dead"); "none"
+neither. Never shown: AC, notes, defences, stat block and character ids, initiative
+bonus, Dexterity, tiebreaks, manual ranks, damage totals, legendary counts, group ids,
+condition sources and saves, the DM's settings and the combat summary.
+
+The ``version`` is the encounter's, so it advances on changes the table cannot see
+(a hidden creature's turn, damage to it): the player stream sends every version, even
+when its redacted state did not change, so a client never sees a gap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from app.encounters.rules_order import turn_units, unit_index
+from app.encounters.state import Combatant, EncounterState, Kind, SideView
+
+Side = Literal["players", "allies", "enemies"]
+_SIDES: dict[Kind, Side] = {
+    "character": "players",
+    "npc": "allies",
+    "monster": "enemies",
+    "lair": "enemies",
+}
+_CHARACTER_STATES = frozenset({"unconscious", "stable", "dead"})
+
+
+def side_of(combatant: Combatant) -> Side:
+    return _SIDES[combatant.kind]
+
+
+def health(combatant: Combatant) -> str:
+    """ "healthy", "bloodied" (half hit points or less) or "down"; a character at 0
+    also shows whether it is unconscious, stable or dead."""
+    if combatant.kind == "character" and combatant.status in _CHARACTER_STATES:
+        return combatant.status
+    if combatant.hp <= 0 or combatant.status in ("down", "dead", "unconscious"):
+        return "down"
+    if combatant.hp * 2 <= combatant.max_hp:
+        return "bloodied"
+    return "healthy"
+
+
+def public_turn(state: EncounterState, visible: set[str]) -> tuple[str | None, int]:
+    """The turn marker and round as the table sees them (see the module docstring)."""
+    if state.turn is None:
+        return None, state.round
+    if state.turn not in state.order:
+        return (state.turn if state.turn in visible else None), state.round
+    units = turn_units(state)
+    index = unit_index(units, state.turn)
+    assert index is not None
+    for offset in range(len(units)):
+        position = index - offset
+        if position < 0 and state.round <= 1:
+            break
+        shown = [cid for cid in units[position] if cid in visible]
+        if shown:
+            # A negative position is the tail of the previous round.
+            return shown[0], state.round - 1 if position < 0 else state.round
+    return None, state.round
+
+
+def _conditions(combatant: Combatant, visible: set[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for condition in combatant.conditions:
+        shown: dict[str, Any] = {"name": condition.name}
+        if condition.level is not None:
+            shown["level"] = condition.level
+        duration = condition.duration
+        # A duration counted against a hidden creature would tick on its hidden turns.
+        if duration is not None and duration.of in visible:
+            shown["duration"] = {
+                "rounds": duration.rounds,
+                "ends": duration.ends,
+                "of": duration.of,
+            }
+        out.append(shown)
+    return out
+
+
+def _combatant(combatant: Combatant, view: SideView, visible: set[str]) -> dict[str, Any]:
+    is_character = combatant.kind == "character"
+    out: dict[str, Any] = {
+        "id": combatant.id,
+        "name": combatant.name if is_character else (combatant.alias or combatant.name),
+        "kind": combatant.kind,
+        "side": side_of(combatant),
+        "delayed": combatant.status == "delayed",
+    }
+    if is_character:
+        out["initiative"] = combatant.initiative
+    if combatant.kind != "lair":
+        if view.show_hp == "exact":
+            out["hp"] = combatant.hp
+            out["max_hp"] = combatant.max_hp
+            out["temp_hp"] = combatant.temp_hp
+        if view.show_hp != "none":
+            out["status"] = health(combatant)
+    if view.show_conditions:
+        out["conditions"] = _conditions(combatant, visible)
+    if is_character:
+        out["concentration"] = combatant.concentration
+        out["death_saves"] = combatant.death_saves.model_dump()
+    return out
+
+
+def player_view(state: EncounterState) -> dict[str, Any]:
+    """The redacted state a player-view client receives."""
+    shown = [c for c in state.combatants if not c.hidden]
+    visible = {c.id for c in shown}
+    order = [cid for cid in state.order if cid in visible]
+    position = {cid: i for i, cid in enumerate(order)}
+    # In turn order, then the delayed ones, so the list itself says nothing more.
+    shown.sort(key=lambda c: position.get(c.id, len(order)))
+    turn, round_ = public_turn(state, visible)
+    sides = state.settings.player_view
+    views: dict[Side, SideView] = {
+        "players": sides.players,
+        "allies": sides.allies,
+        "enemies": sides.enemies,
+    }
+    return {
+        "name": state.name,
+        "status": state.status,
+        "ruleset": state.ruleset,
+        "round": round_,
+        "turn": turn,
+        "order": order,
+        "combatants": [_combatant(c, views[side_of(c)], visible) for c in shown],
+        "version": state.version,
+    }

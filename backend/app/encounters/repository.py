@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Row, Select, Text, cast, exists, func, insert, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.campaigns.models import Campaign, CampaignMember
+from app.db import utcnow
+from app.encounters.models import Encounter, EncounterEvent
+
+
+def _member_filter(user_id: str) -> Any:
+    is_member = exists().where(
+        CampaignMember.campaign_id == Campaign.id, CampaignMember.user_id == user_id
+    )
+    return or_(Campaign.owner_id == user_id, is_member)
+
+
+def _for_member(user_id: str) -> Select[Encounter]:
+    return (
+        select(Encounter)
+        .join(Campaign, Campaign.id == Encounter.campaign_id)
+        .where(_member_filter(user_id))
+    )
+
+
+async def get_for_member(
+    session: AsyncSession, encounter_id: str, user_id: str, *, lock: bool = False
+) -> Encounter | None:
+    """The encounter if the user DMs its campaign; ``lock`` takes the row lock
+    (PostgreSQL) that serialises actions on one encounter."""
+    stmt = _for_member(user_id).where(Encounter.id == encounter_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Encounter)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_for_member(
+    session: AsyncSession, encounter_id: str, user_id: str
+) -> Row[Any] | None:
+    """(id, campaign_id, version, state as JSON text) of the encounter if the user DMs its
+    campaign, with the row lock that serialises actions on it (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    stmt = (
+        select(
+            Encounter.id,
+            Encounter.campaign_id,
+            Encounter.version,
+            cast(Encounter.state, Text).label("state"),
+        )
+        .join(Campaign, Campaign.id == Encounter.campaign_id)
+        .where(Encounter.id == encounter_id, _member_filter(user_id))
+        .with_for_update(of=Encounter)
+    )
+    return (await session.execute(stmt)).one_or_none()
+
+
+async def get_by_share_hash(session: AsyncSession, token_hash: str) -> Encounter | None:
+    stmt = select(Encounter).where(Encounter.share_token_hash == token_hash)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_for_campaign(
+    session: AsyncSession, campaign_id: str, *, limit: int, offset: int
+) -> tuple[list[Encounter], int]:
+    where = Encounter.campaign_id == campaign_id
+    total = (await session.execute(select(func.count()).where(where))).scalar_one()
+    rows = await session.execute(
+        select(Encounter)
+        .where(where)
+        .order_by(Encounter.created_at.desc(), Encounter.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.scalars()), int(total)
+
+
+async def add(session: AsyncSession, encounter: Encounter) -> Encounter:
+    session.add(encounter)
+    await session.flush()
+    return encounter
+
+
+async def remove(session: AsyncSession, encounter: Encounter) -> None:
+    await session.delete(encounter)
+    await session.flush()
+
+
+async def save_state(session: AsyncSession, encounter_id: str, state: dict[str, Any]) -> None:
+    await session.execute(
+        update(Encounter)
+        .where(Encounter.id == encounter_id)
+        .values(
+            state=state,
+            version=state["version"],
+            status=state["status"],
+            name=state["name"],
+            ruleset=state["ruleset"],
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_WRITE_EVENT_PG = text(
+    """
+    WITH appended AS (
+        INSERT INTO encounter_events
+            (encounter_id, seq, type, data, text, reminders, actor_id, undo_of, created_at,
+             state_before)
+        VALUES
+            (:encounter_id, :seq, :type, CAST(:data AS jsonb), :text, CAST(:reminders AS jsonb),
+             :actor_id, :undo_of, :created_at, CAST(:state_before AS jsonb))
+    ), saved AS (
+        UPDATE encounters
+        SET state = CAST(:state AS jsonb), version = :seq, status = :status, name = :name,
+            ruleset = :ruleset, updated_at = :created_at
+        WHERE id = :encounter_id
+    )
+    SELECT pg_notify(:channel, :payload)
+    """
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+async def write_event(
+    session: AsyncSession,
+    *,
+    encounter_id: str,
+    event: dict[str, Any],
+    state_before: str,
+    state: str,
+    notice: tuple[str, str],
+) -> bool:
+    """Append the event, store the new state (both given as JSON text) and, on
+    PostgreSQL, send ``notice`` (channel, payload) with ``pg_notify``, delivered at
+    commit: one statement, one round trip. Returns whether the notice was sent."""
+    parsed = json.loads(state)
+    status, name, ruleset = parsed["status"], parsed["name"], parsed["ruleset"]
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            _WRITE_EVENT_PG,
+            {
+                "encounter_id": encounter_id,
+                "seq": event["seq"],
+                "type": event["type"],
+                "data": _dumps(event["data"]),
+                "text": event["text"],
+                "reminders": _dumps(event["reminders"]),
+                "actor_id": event["actor_id"],
+                "undo_of": event["undo_of"],
+                "created_at": event["created_at"],
+                "state_before": state_before,
+                "state": state,
+                "status": status,
+                "name": name,
+                "ruleset": ruleset,
+                "channel": notice[0],
+                "payload": notice[1],
+            },
+        )
+        return True
+    await append_event(
+        session, encounter_id=encounter_id, event=event, state_before=json.loads(state_before)
+    )
+    await save_state(session, encounter_id, parsed)
+    return False
+
+
+async def append_event(
+    session: AsyncSession,
+    *,
+    encounter_id: str,
+    event: dict[str, Any],
+    state_before: dict[str, Any] | None,
+) -> None:
+    """Core inserts, not the unit of work: the action path stays a few round trips."""
+    await session.execute(
+        insert(EncounterEvent).values(encounter_id=encounter_id, state_before=state_before, **event)
+    )
+
+
+async def events_after(
+    session: AsyncSession, encounter_id: str, after: int, limit: int
+) -> list[EncounterEvent]:
+    rows = await session.execute(
+        select(EncounterEvent)
+        .where(EncounterEvent.encounter_id == encounter_id, EncounterEvent.seq > after)
+        .order_by(EncounterEvent.seq)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def latest_undoable(session: AsyncSession, encounter_id: str) -> EncounterEvent | None:
+    """The newest event that is neither an undo nor already undone, with its
+    ``state_before`` loaded: what the next ``undo`` takes back."""
+    undo = aliased(EncounterEvent)
+    already_undone = exists().where(
+        undo.encounter_id == EncounterEvent.encounter_id, undo.undo_of == EncounterEvent.seq
+    )
+    stmt = (
+        select(EncounterEvent)
+        .where(
+            EncounterEvent.encounter_id == encounter_id,
+            EncounterEvent.undo_of.is_(None),
+            ~already_undone,
+        )
+        .order_by(EncounterEvent.seq.desc())
+        .limit(1)
+        .options(undefer_state())
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def undefer_state() -> Any:
+    from sqlalchemy.orm import undefer
+
+    return undefer(EncounterEvent.state_before)
+
+
+async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: str) -> None:
+    await session.execute(
+        update(Encounter).where(Encounter.id == encounter_id).values(share_token_hash=token_hash)
+    )

@@ -1,0 +1,265 @@
+"""Encounters, their combatants, actions and log (PRODUCT §4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import TypeAdapter
+
+from app.campaigns.dependencies import MemberCampaign
+from app.deps import CurrentUserId, SessionDep
+from app.dice import DiceRoller
+from app.encounters import repository, service
+from app.encounters.actions import Action, RemoveCombatant, UpdateCombatant
+from app.encounters.dependencies import IfMatch, MemberEncounter
+from app.encounters.models import Encounter, EncounterEvent
+from app.encounters.schemas import (
+    ActionResult,
+    CombatantCreate,
+    CombatantOut,
+    EncounterCreate,
+    EncounterListItem,
+    EncounterOut,
+    EventOut,
+    EventPage,
+)
+from app.encounters.state import EncounterState
+from app.errors import (
+    BadRequest,
+    InvalidAction,
+    NotFound,
+    PreconditionFailed,
+    RuleViolation,
+    Unauthorized,
+    Unprocessable,
+)
+from app.errors import responses as errs
+from app.pagination import Page, PageDep
+
+campaign_router = APIRouter(prefix="/api/campaigns/{campaign_id}/encounters", tags=["encounters"])
+router = APIRouter(prefix="/api/encounters", tags=["encounters"])
+
+READ_ERRORS = errs(Unauthorized, NotFound)
+ACTION_ERRORS = errs(
+    BadRequest, Unauthorized, NotFound, RuleViolation, PreconditionFailed, InvalidAction
+)
+
+
+def encounter_out(encounter: Encounter, state: EncounterState | None = None) -> EncounterOut:
+    current = encounter.state if state is None else state
+    return EncounterOut.model_validate(service.dm_view(current, encounter.campaign_id))
+
+
+def event_out(event: EncounterEvent) -> EventOut:
+    return EventOut.model_validate(event, from_attributes=True)
+
+
+_EVENTS = TypeAdapter(list[EventOut])
+
+
+def json_response(content: str, version: int, status_code: int = 200) -> Response:
+    """Pre-serialised JSON: the hot paths skip re-validating what the rules built."""
+    return Response(
+        content,
+        status_code=status_code,
+        media_type="application/json",
+        headers={"ETag": f'"{version}"'},
+    )
+
+
+def result(outcome: service.Outcome, status_code: int = 200) -> Response:
+    """An ActionResult: the appended events, the new state and its version."""
+    events = _EVENTS.dump_json(outcome.events).decode()
+    state = service.dm_json(outcome.state, outcome.campaign_id)
+    version = outcome.state.version
+    body = f'{{"events":{events},"state":{state},"version":{version}}}'
+    return json_response(body, version, status_code)
+
+
+@campaign_router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=EncounterOut, responses=READ_ERRORS
+)
+async def create_encounter(
+    body: EncounterCreate, campaign: MemberCampaign, session: SessionDep
+) -> EncounterOut:
+    return encounter_out(await service.create(session, campaign, body))
+
+
+@campaign_router.get("", response_model=Page[EncounterListItem], responses=READ_ERRORS)
+async def list_encounters(
+    campaign: MemberCampaign, session: SessionDep, page: PageDep
+) -> Page[EncounterListItem]:
+    items, total = await repository.list_for_campaign(
+        session, campaign.id, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[EncounterListItem.model_validate(e, from_attributes=True) for e in items],
+        total=total,
+    )
+
+
+@router.get(
+    "/{encounter_id}",
+    response_model=None,
+    responses={200: {"model": EncounterOut}, **READ_ERRORS},
+)
+async def get_encounter(encounter: MemberEncounter) -> Response:
+    """The encounter's current state: one stored row, however long its log."""
+    return json_response(service.dm_json(encounter.state, encounter.campaign_id), encounter.version)
+
+
+@router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
+async def delete_encounter(encounter: MemberEncounter, session: SessionDep) -> Response:
+    await repository.remove(session, encounter)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{encounter_id}/actions",
+    response_model=None,
+    responses={200: {"model": ActionResult}, **ACTION_ERRORS},
+)
+async def perform_action(
+    encounter_id: str,
+    action: Annotated[Action, Body(discriminator="type")],
+    user_id: CurrentUserId,
+    session: SessionDep,
+    if_match: IfMatch,
+) -> Response:
+    """Apply one combat action, tagged by ``type``. Answers with the event it
+    appended and the new state. All of it or none of it; with ``If-Match`` a
+    stale version is 412. ``undo`` takes back the newest action not yet undone."""
+    outcome = await service.perform(
+        session,
+        encounter_id=encounter_id,
+        user_id=user_id,
+        action=action,
+        roller=DiceRoller(),
+        if_match=if_match,
+    )
+    return result(outcome)
+
+
+@router.get("/{encounter_id}/events", response_model=EventPage, responses=READ_ERRORS)
+async def list_events(
+    encounter: MemberEncounter,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, description="Only events with a larger seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> EventPage:
+    """The log, in order, each event with a human-readable line."""
+    events = await repository.events_after(session, encounter.id, after, limit)
+    return EventPage(items=[event_out(e) for e in events], version=encounter.version)
+
+
+@router.get("/{encounter_id}/summary", responses=errs(Unauthorized, NotFound, RuleViolation))
+async def get_summary(encounter: MemberEncounter) -> dict[str, Any]:
+    """After combat: rounds, damage dealt and taken, XP per character."""
+    state = service.state_of(encounter)
+    if state.summary is None:
+        raise RuleViolation("The encounter has no summary until combat ends.")
+    return state.summary
+
+
+# --- combatants ------------------------------------------------------------------------
+
+
+@router.get("/{encounter_id}/combatants", response_model=list[CombatantOut], responses=READ_ERRORS)
+async def list_combatants(encounter: MemberEncounter) -> list[CombatantOut]:
+    state = service.state_of(encounter)
+    return [CombatantOut.model_validate(c.model_dump()) for c in state.combatants]
+
+
+@router.post(
+    "/{encounter_id}/combatants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=None,
+    responses={201: {"model": ActionResult}, **ACTION_ERRORS},
+)
+async def add_combatants(
+    encounter: MemberEncounter,
+    body: CombatantCreate,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    if_match: IfMatch,
+) -> Response:
+    """Add one of: ``{"character_id"}``, ``{"character_ids": [...]}``,
+    ``{"statblock_id", "count", "hp": "average"|"rolled"}``, or a combatant's
+    fields typed in by hand. Logged like an action."""
+    roller = DiceRoller()
+    action = await service.build_combatants(
+        session,
+        campaign_id=encounter.campaign_id,
+        body=body,
+        roller=roller,
+        existing=service.state_of(encounter),
+    )
+    outcome = await service.perform(
+        session,
+        encounter_id=encounter.id,
+        user_id=user_id,
+        action=action,
+        roller=roller,
+        if_match=if_match,
+    )
+    return result(outcome, status.HTTP_201_CREATED)
+
+
+@router.get(
+    "/{encounter_id}/combatants/{combatant_id}", response_model=CombatantOut, responses=READ_ERRORS
+)
+async def get_combatant(encounter: MemberEncounter, combatant_id: str) -> CombatantOut:
+    found = service.state_of(encounter).find(combatant_id)
+    if found is None:
+        raise NotFound(f"No combatant {combatant_id} in this encounter.")
+    return CombatantOut.model_validate(found.model_dump())
+
+
+@router.patch(
+    "/{encounter_id}/combatants/{combatant_id}",
+    response_model=None,
+    responses={200: {"model": ActionResult}, **ACTION_ERRORS},
+)
+async def update_combatant(
+    encounter_id: str,
+    combatant_id: str,
+    body: dict[str, Any],
+    user_id: CurrentUserId,
+    session: SessionDep,
+    if_match: IfMatch,
+) -> Response:
+    """Edit a combatant's fields (name, alias, AC, max HP, notes, defences...);
+    the same as the ``update_combatant`` action."""
+    try:
+        action = UpdateCombatant.model_validate(
+            {**body, "type": "update_combatant", "combatant_id": combatant_id}
+        )
+    except ValueError as exc:
+        raise Unprocessable(str(exc).splitlines()[0]) from exc
+    outcome = await service.perform(
+        session, encounter_id=encounter_id, user_id=user_id, action=action,
+        roller=DiceRoller(), if_match=if_match,
+    )  # fmt: skip
+    return result(outcome)
+
+
+@router.delete(
+    "/{encounter_id}/combatants/{combatant_id}",
+    response_model=None,
+    responses={200: {"model": ActionResult}, **ACTION_ERRORS},
+)
+async def remove_combatant(
+    encounter_id: str,
+    combatant_id: str,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    if_match: IfMatch,
+) -> Response:
+    """Remove a combatant mid-combat without disturbing whose turn it is; logged."""
+    action = RemoveCombatant(type="remove_combatant", combatant_id=combatant_id)
+    outcome = await service.perform(
+        session, encounter_id=encounter_id, user_id=user_id, action=action,
+        roller=DiceRoller(), if_match=if_match,
+    )  # fmt: skip
+    return result(outcome)

@@ -1,0 +1,175 @@
+"""What the encounter endpoints accept and answer (PRODUCT §4 field names)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.encounters.actions import DamageTypes
+from app.encounters.state import (
+    Condition,
+    DeathSaves,
+    EncounterSettings,
+    EncounterStatus,
+    Kind,
+    LegendaryActions,
+    LegendaryResistances,
+    Ruleset,
+    Status,
+)
+
+
+class EncounterCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="Encounter", min_length=1, max_length=200)
+    ruleset: Ruleset = "2014"
+    settings: EncounterSettings | None = None
+
+
+class EncounterPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CombatantOut(BaseModel):
+    id: str
+    name: str
+    alias: str | None
+    kind: Kind
+    character_id: str | None
+    statblock_id: str | None
+    initiative: int | None
+    initiative_bonus: int
+    dexterity: int
+    ac: int | None
+    max_hp: int
+    hp: int
+    temp_hp: int
+    conditions: list[Condition]
+    concentration: str | None
+    death_saves: DeathSaves
+    status: Status
+    hidden: bool
+    legendary_actions: LegendaryActions
+    legendary_resistances: LegendaryResistances
+    reaction_used: bool
+    resistances: list[str]
+    vulnerabilities: list[str]
+    immunities: list[str]
+    notes: str
+    group: str | None
+    xp: int
+    cr: str | None
+    damage_dealt: int
+    damage_taken: int
+
+
+class EncounterOut(BaseModel):
+    id: str
+    campaign_id: str
+    name: str
+    status: EncounterStatus
+    ruleset: Ruleset
+    round: int
+    turn: str | None = Field(description="The id of the combatant whose turn it is.")
+    order: list[str] = Field(description="Combatant ids in turn order (delayed ones excluded).")
+    combatants: list[CombatantOut]
+    settings: EncounterSettings
+    version: int = Field(description="The sequence number of the encounter's last event.")
+    summary: dict[str, Any] | None = None
+
+
+class EncounterListItem(BaseModel):
+    id: str
+    campaign_id: str
+    name: str
+    status: EncounterStatus
+    ruleset: Ruleset
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class EventOut(BaseModel):
+    seq: int
+    type: str
+    text: str
+    reminders: list[str]
+    data: dict[str, Any]
+    undo_of: int | None
+    actor_id: str | None
+    created_at: dt.datetime
+
+
+class ActionResult(BaseModel):
+    events: list[EventOut]
+    state: EncounterOut
+    version: int
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    version: int
+
+
+class AdHocCombatant(BaseModel):
+    """A combatant typed in by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    alias: str | None = Field(default=None, max_length=100)
+    kind: Kind = "monster"
+    initiative: int | None = Field(default=None, ge=-20, le=100)
+    initiative_bonus: int = Field(default=0, ge=-20, le=30)
+    dexterity: int = Field(default=10, ge=1, le=30)
+    ac: int | None = Field(default=None, ge=0, le=50)
+    max_hp: int = Field(default=1, ge=0, le=100_000)
+    hp: int | None = Field(default=None, ge=0, le=100_000)
+    temp_hp: int = Field(default=0, ge=0, le=100_000)
+    hidden: bool = False
+    notes: str = Field(default="", max_length=10_000)
+    resistances: DamageTypes = []
+    vulnerabilities: DamageTypes = []
+    immunities: DamageTypes = []
+    legendary_actions: int = Field(default=0, ge=0, le=10)
+    legendary_resistances: int = Field(default=0, ge=0, le=10)
+    group: str | None = Field(default=None, max_length=64)
+    xp: int = Field(default=0, ge=0, le=1_000_000)
+    count: int = Field(default=1, ge=1, le=50)
+
+
+class FromCharacter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    character_id: str = Field(min_length=1, max_length=64)
+    hidden: bool = False
+
+
+class FromCharacters(BaseModel):
+    """Several of the campaign's characters at once (the party)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    character_ids: Annotated[list[str], Field(min_length=1, max_length=50)]
+
+
+class FromStatBlock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    statblock_id: str = Field(min_length=1, max_length=64)
+    count: int = Field(default=1, ge=1, le=50)
+    hp: Literal["average", "rolled"] = "average"
+    hidden: bool = False
+    group: str | bool | None = Field(
+        default=None,
+        description="An initiative group id, or true for one new group of all of them.",
+    )
+    alias: str | None = Field(default=None, max_length=100)
+
+
+CombatantCreate = FromCharacter | FromCharacters | FromStatBlock | AdHocCombatant

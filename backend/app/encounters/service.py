@@ -1,0 +1,353 @@
+"""Running encounters: every change is an action turned into one event by the
+rules, written with the new state in the request's transaction.
+
+The encounter row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL;
+SQLite's ``BEGIN IMMEDIATE`` serialises writers), so actions on one encounter
+apply one after another: no lost update, no half-applied action.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.campaigns.models import Campaign
+from app.characters import repository as characters
+from app.db import utcnow
+from app.dice import Roller
+from app.encounters import repository, rules
+from app.encounters.actions import Action, AddCombatants, Undo
+from app.encounters.models import Encounter
+from app.encounters.schemas import (
+    AdHocCombatant,
+    CombatantCreate,
+    EncounterCreate,
+    EventOut,
+    FromCharacter,
+    FromCharacters,
+    FromStatBlock,
+)
+from app.encounters.state import Combatant, EncounterState, LegendaryActions, LegendaryResistances
+from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
+from app.observability import metrics
+from app.realtime.publish import change_notice, publish_change
+
+
+class EncounterNotFound(NotFound):
+    type = "encounter-not-found"
+    title = "Encounter not found"
+
+
+class NothingToUndo(RuleViolation):
+    type = "nothing-to-undo"
+    title = "Nothing to undo"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an action left behind: the new state (model and stored JSON) and the
+    event(s) it appended, shaped as the API answers them."""
+
+    campaign_id: str
+    state: EncounterState
+    state_json: str  # the stored state, serialised
+    events: list[EventOut]
+
+
+def state_of(encounter: Encounter) -> EncounterState:
+    return EncounterState.model_validate(encounter.state)
+
+
+async def get_for_member(
+    session: AsyncSession, encounter_id: str, user_id: str, *, lock: bool = False
+) -> Encounter:
+    encounter = await repository.get_for_member(session, encounter_id, user_id, lock=lock)
+    if encounter is None:
+        raise EncounterNotFound(f"No encounter {encounter_id}.")
+    return encounter
+
+
+async def create(session: AsyncSession, campaign: Campaign, data: EncounterCreate) -> Encounter:
+    encounter_id = str(uuid.uuid4())
+    state = EncounterState(id=encounter_id, name=data.name, ruleset=data.ruleset)
+    if data.settings is not None:
+        state.settings = data.settings
+    return await repository.add(
+        session,
+        Encounter(
+            id=encounter_id,
+            campaign_id=campaign.id,
+            name=data.name,
+            ruleset=data.ruleset,
+            status=state.status,
+            version=0,
+            state=state.model_dump(mode="json"),
+        ),
+    )
+
+
+async def perform(
+    session: AsyncSession,
+    *,
+    encounter_id: str,
+    user_id: str,
+    action: Action | AddCombatants,
+    roller: Roller,
+    if_match: int | None = None,
+) -> Outcome:
+    """Apply one action as one event, atomically, under the encounter's lock."""
+    locked = await repository.lock_for_member(session, encounter_id, user_id)
+    if locked is None:
+        raise EncounterNotFound(f"No encounter {encounter_id}.")
+    if if_match is not None and if_match != locked.version:
+        raise _stale(locked.version, if_match)
+    before = EncounterState.model_validate_json(locked.state)
+    if isinstance(action, Undo):
+        target = await repository.latest_undoable(session, encounter_id)
+        if target is None or target.state_before is None:
+            raise NothingToUndo("There is nothing left to undo in this encounter.")
+        event = rules.Event(
+            type="undo",
+            data={"undone_seq": target.seq, "undone_type": target.type},
+            text=f"Undo: {target.text}",
+        )
+        after = EncounterState.model_validate(target.state_before)
+        undo_of: int | None = target.seq
+    else:
+        event = rules.decide(before, action, roller)
+        after = rules.apply(before, event)
+        undo_of = None
+    outcome = await record(
+        session,
+        encounter_id=encounter_id,
+        campaign_id=locked.campaign_id,
+        state_before=locked.state,
+        version_before=locked.version,
+        event=event,
+        after=after,
+        actor_id=user_id,
+        undo_of=undo_of,
+    )
+    metrics.ACTIONS_APPLIED.labels(type=action.type).inc()
+    return outcome
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    encounter_id: str,
+    campaign_id: str,
+    state_before: str | dict[str, Any],
+    version_before: int,
+    event: rules.Event,
+    after: EncounterState,
+    actor_id: str | None,
+    undo_of: int | None = None,
+) -> Outcome:
+    """Append ``event`` after the encounter's current version and store ``after``
+    as its state, in the caller's (locked) transaction."""
+    seq = version_before + 1
+    after.version = seq
+    state_json = after.model_dump_json()
+    row = EventOut(
+        seq=seq,
+        type=event.type,
+        text=event.text,
+        reminders=event.reminders,
+        data=event.data,
+        undo_of=undo_of,
+        actor_id=actor_id,
+        created_at=utcnow(),
+    )
+    notified = await repository.write_event(
+        session,
+        encounter_id=encounter_id,
+        event=row.model_dump(),
+        state_before=state_before if isinstance(state_before, str) else json.dumps(state_before),
+        state=state_json,
+        notice=change_notice(encounter_id, seq),
+    )
+    if not notified:
+        await publish_change(session, encounter_id, seq)
+    if event.type == "combat_ended":
+        await _write_back_hp(session, campaign_id, after)
+    return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
+
+
+def _stale(current: int, sent: int) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"The encounter is at version {current}, not {sent}; reload it and try again.",
+        extra={"version": current},
+    )
+
+
+async def _write_back_hp(session: AsyncSession, campaign_id: str, state: EncounterState) -> None:
+    """After combat the characters' HP carries over to the campaign."""
+    by_character = {c.character_id: c for c in state.combatants if c.character_id}
+    for character in await characters.get_many(session, campaign_id, list(by_character)):
+        combatant = by_character[character.id]
+        character.max_hp = combatant.max_hp
+        character.current_hp = min(combatant.hp, combatant.max_hp)
+        character.temp_hp = combatant.temp_hp
+    await session.flush()
+
+
+# --- building combatants -----------------------------------------------------------------
+
+
+async def build_combatants(
+    session: AsyncSession,
+    *,
+    campaign_id: str,
+    body: CombatantCreate,
+    roller: Roller,
+    existing: EncounterState,
+) -> AddCombatants:
+    """Resolve a request to add combatants into the rules' internal action, with
+    ids and tiebreaks drawn here so the rules stay pure."""
+    if isinstance(body, FromCharacter | FromCharacters):
+        ids = [body.character_id] if isinstance(body, FromCharacter) else body.character_ids
+        found = {c.id: c for c in await characters.get_many(session, campaign_id, ids)}
+        missing = [cid for cid in ids if cid not in found]
+        if missing:
+            raise InvalidAction(
+                f"No character {missing[0]} in this campaign.",
+                errors=[
+                    {"loc": ["body", "character_id"], "msg": "unknown character", "type": "unknown"}
+                ],
+            )
+        already = {c.character_id for c in existing.combatants if c.character_id}
+        twice = [found[i].name for i in ids if i in already]
+        if twice:
+            raise RuleViolation(f"{twice[0]} is already in this encounter.")
+        hidden = isinstance(body, FromCharacter) and body.hidden
+        return AddCombatants(
+            combatants=[
+                Combatant(
+                    id=_new_id(),
+                    name=c.name,
+                    kind="character",
+                    character_id=c.id,
+                    initiative_bonus=c.initiative_bonus,
+                    dexterity=c.dexterity,
+                    ac=c.ac,
+                    max_hp=c.max_hp,
+                    hp=min(c.current_hp, c.max_hp),
+                    temp_hp=c.temp_hp,
+                    status="unconscious" if c.current_hp == 0 else "active",
+                    hidden=hidden,
+                    tiebreak=_tiebreak(),
+                )
+                for c in (found[i] for i in ids)
+            ]
+        )
+    if isinstance(body, FromStatBlock):
+        from app.statblocks.service import combatants_from_statblock
+
+        return await combatants_from_statblock(
+            session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
+        )
+    return _ad_hoc(body, existing)
+
+
+def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
+    names = numbered_names(body.name, body.count, existing)
+    group = body.group
+    return AddCombatants(
+        combatants=[
+            Combatant(
+                id=_new_id(),
+                name=name,
+                alias=body.alias,
+                kind=body.kind,
+                initiative=body.initiative,
+                initiative_bonus=body.initiative_bonus,
+                dexterity=body.dexterity,
+                ac=body.ac,
+                max_hp=body.max_hp,
+                hp=body.max_hp if body.hp is None else min(body.hp, body.max_hp),
+                temp_hp=body.temp_hp,
+                hidden=body.hidden,
+                notes=body.notes,
+                resistances=body.resistances,
+                vulnerabilities=body.vulnerabilities,
+                immunities=body.immunities,
+                legendary_actions=LegendaryActions(
+                    max=body.legendary_actions, remaining=body.legendary_actions
+                ),
+                legendary_resistances=LegendaryResistances(
+                    max=body.legendary_resistances, remaining=body.legendary_resistances
+                ),
+                group=group,
+                xp=body.xp,
+                tiebreak=_tiebreak(),
+            )
+            for name in names
+        ]
+    )
+
+
+def numbered_names(base: str, count: int, existing: EncounterState) -> list[str]:
+    """ "Goblin" alone stays "Goblin"; several become "Goblin 1", "Goblin 2", and
+    more goblins later continue the numbering instead of repeating it."""
+    taken = {c.name for c in existing.combatants}
+    numbers = [
+        int(name[len(base) + 1 :])
+        for name in taken
+        if name.startswith(base + " ") and name[len(base) + 1 :].isdigit()
+    ]
+    if count == 1 and base not in taken and not numbers:
+        return [base]
+    start = max(numbers, default=0) + 1
+    if base in taken and not numbers:
+        start = 2
+    return [f"{base} {n}" for n in range(start, start + count)]
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _tiebreak() -> float:
+    return random.SystemRandom().random()
+
+
+def new_group_id() -> str:
+    return "g-" + uuid.uuid4().hex[:8]
+
+
+# Bookkeeping the rules keep in the stored state that clients never see.
+_INTERNAL_STATE_KEYS = ("turn_history",)
+_INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
+
+
+def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[str, Any]:
+    """The DM's view of an encounter (EncounterOut's shape) from the state or
+    straight from its stored JSON, without re-validating it: reads stay cheap."""
+    raw = state.model_dump(mode="json") if isinstance(state, EncounterState) else state
+    data = {k: v for k, v in raw.items() if k not in _INTERNAL_STATE_KEYS}
+    data["combatants"] = [
+        {k: v for k, v in c.items() if k not in _INTERNAL_COMBATANT_KEYS} for c in raw["combatants"]
+    ]
+    data["campaign_id"] = campaign_id
+    return data
+
+
+_DM_EXCLUDE: Any = {
+    "turn_history": True,
+    "combatants": {"__all__": set(_INTERNAL_COMBATANT_KEYS)},
+}
+
+
+def dm_json(state: EncounterState | dict[str, Any], campaign_id: str) -> str:
+    """``dm_view`` serialised. From a model it is pydantic's own (compiled)
+    serialiser with the campaign id spliced in front: the hot path of every action."""
+    if isinstance(state, EncounterState):
+        body = state.model_dump_json(exclude=_DM_EXCLUDE)
+        return f'{{"campaign_id":{json.dumps(campaign_id)},{body[1:]}'
+    return json.dumps(dm_view(state, campaign_id), separators=(",", ":"))

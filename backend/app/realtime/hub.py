@@ -1,0 +1,414 @@
+"""Each worker's fan-out: encounters with live subscribers, and their sockets.
+
+A :class:`Channel` per encounter that has subscribers in this worker remembers the
+last version it delivered. A notification only wakes it (so a burst is coalesced);
+its task then reads the encounter once, and if the row is more than one version ahead
+(notifications reordered or coalesced across workers, or missed while the listener
+reconnected) fills the gap from the log, so every subscriber gets every version once,
+in order. Each version is serialised once per audience (:class:`Frame`) and the same
+string is queued on every socket of that audience.
+
+Joining happens under the channel's lock, which also covers each refresh: the catch-up
+(a snapshot, or the events after ``since``) is computed against exactly the version the
+channel has delivered, and everything later arrives through the channel, so there is no
+window in which a change is missed or sent twice.
+
+Each :class:`Subscriber` has a bounded queue drained by its own sender task; nobody ever
+waits for a slow socket. A socket whose queue fills is resynced (queue cleared, a fresh
+snapshot queued); if it sent nothing since its last resync, or one send takes longer than
+:data:`SEND_TIMEOUT`, it is closed (1013).
+
+Metrics: ``websocket_connections_open{audience}`` counts open sockets;
+``encounter_events_broadcast_total{audience}`` counts messages queued to sockets
+(one per socket per version, snapshots of resyncs included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.websockets import WebSocket
+
+from app.observability import metrics
+from app.observability.logging import get_logger
+from app.realtime import publish
+from app.realtime import repository as repo
+from app.realtime.frames import AUDIENCES, PING, Audience, Frame
+from app.realtime.listener import Listener, listen_dsn
+
+log = get_logger("app.realtime")
+
+SEND_QUEUE = 100
+MAX_CATCH_UP = 1000
+PING_SECONDS = 20.0
+SEND_TIMEOUT = 10.0
+WATCH_SECONDS = 2.0
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_TRY_AGAIN = 1013
+CLOSE_TOKEN_REVOKED = 4403
+CLOSE_GONE = 4404
+
+
+class Rejected(Exception):
+    """A socket the hub will not serve; ``code`` is its WebSocket close code."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Subscriber:
+    """One open socket: a bounded queue of pre-serialised messages and a sender task."""
+
+    def __init__(
+        self, websocket: WebSocket, audience: Audience, *, token_hash: str | None = None
+    ) -> None:
+        self.websocket = websocket
+        self.audience: Audience = audience
+        self.token_hash = token_hash
+        self.version = -1  # the last version queued
+        self.limit = SEND_QUEUE
+        self.sent = 0
+        self.sent_at_resync = -1
+        self.sending_since: float | None = None
+        self.closed = asyncio.Event()
+        self._pending: deque[str] = deque()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def push(self, text: str) -> None:
+        self._pending.append(text)
+        self._wakeup.set()
+
+    def replace(self, text: str) -> None:
+        self._pending.clear()
+        self.push(text)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        pending, wakeup, send = self._pending, self._wakeup, self.websocket.send_text
+        try:
+            while True:
+                while not pending:
+                    wakeup.clear()
+                    await wakeup.wait()
+                text = pending.popleft()
+                self.sending_since = loop.time()
+                await send(text)
+                self.sending_since = None
+                self.sent += 1
+                if self.limit > SEND_QUEUE and len(pending) < SEND_QUEUE:
+                    self.limit = SEND_QUEUE
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the peer went away mid-send; the endpoint cleans up
+            self.closed.set()
+
+    def kill(self, code: int, reason: str) -> None:
+        """Stop sending and close the socket, without waiting for the peer."""
+        if self.closed.is_set() and self._task is None:
+            return
+        self.closed.set()
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        _background(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.websocket.close(code, reason), SEND_TIMEOUT)
+
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def _background(coro: Any) -> None:
+    task: asyncio.Task[None] = asyncio.create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+class Channel:
+    """One encounter's subscribers in this worker and the last version they were sent."""
+
+    def __init__(self, hub: Hub, encounter_id: str) -> None:
+        self.hub = hub
+        self.encounter_id = encounter_id
+        self.frame: Frame | None = None
+        self.share_hash: str | None = None
+        self.subscribers: dict[Audience, set[Subscriber]] = {a: set() for a in AUDIENCES}
+        self.lock = asyncio.Lock()
+        self.joining = 0
+        self._dirty = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name=f"channel-{encounter_id}")
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.subscribers.values())
+
+    def poke(self, version: int | None) -> None:
+        """A notification: ``version`` committed (None: something else changed)."""
+        if version is not None and self.frame is not None and version <= self.frame.version:
+            return
+        self._dirty.set()
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                async with self.lock:
+                    await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("realtime_refresh_failed", encounter_id=self.encounter_id)
+                await asyncio.sleep(1.0)
+                self._dirty.set()
+
+    async def refresh(self) -> None:
+        """Bring every subscriber up to the stored version (call under ``lock``)."""
+        async with self.hub.sessionmaker() as session:
+            head = await repo.head(session, self.encounter_id)
+            if head is None:
+                self.close_all(CLOSE_GONE, "encounter deleted")
+                return
+            newest = Frame(
+                version=head.version,
+                state=head.state,
+                campaign_id=head.campaign_id,
+                event=head.event,
+            )
+            frames: list[Frame] = []
+            current = self.frame
+            if current is None or head.version - current.version > MAX_CATCH_UP:
+                pass  # first load, or too far behind: a snapshot for everyone below
+            elif head.version == current.version + 1:
+                frames = [newest]
+            elif head.version > current.version:
+                frames = await self._frames(session, current.version, newest)
+        self._check_share(head.share_token_hash)
+        if current is not None and head.version < current.version:
+            return
+        if current is not None and not frames and head.version != current.version:
+            self.frame = newest
+            self._resync_all()
+            return
+        for frame in frames:
+            self._broadcast(frame, newest)
+        if current is None or frames:
+            self.frame = newest
+
+    async def _frames(self, session: AsyncSession, after: int, newest: Frame) -> list[Frame]:
+        """Versions ``after+1 .. newest`` rebuilt from the log: the state after event k
+        is the ``state_before`` of event k+1 (the newest's is the row's). Empty if the
+        log does not have them all."""
+        rows = await repo.events_between(
+            session, self.encounter_id, after=after, upto=newest.version
+        )
+        if [e.seq for e, _ in rows] != list(range(after + 1, newest.version + 1)):
+            return []
+        frames = []
+        for i, (event, _before) in enumerate(rows[:-1]):
+            state = rows[i + 1][1]
+            if state is None:
+                return []
+            frames.append(
+                Frame(version=event.seq, state=state, campaign_id=newest.campaign_id, event=event)
+            )
+        frames.append(newest)
+        return frames
+
+    def _broadcast(self, frame: Frame, newest: Frame) -> None:
+        for audience in AUDIENCES:
+            subscribers = self.subscribers[audience]
+            if not subscribers:
+                continue
+            text = frame.event_message(audience)
+            version = frame.version
+            for sub in list(subscribers):
+                if version <= sub.version:
+                    continue  # it joined with this one already
+                if sub.backlog >= sub.limit:
+                    self._resync(sub, newest)
+                    continue
+                sub.push(text)
+                sub.version = version
+            metrics.EVENTS_BROADCAST.labels(audience=audience).inc(len(subscribers))
+
+    def _resync(self, sub: Subscriber, newest: Frame) -> None:
+        if sub.sent == sub.sent_at_resync:
+            self.drop(sub, CLOSE_TRY_AGAIN, "too slow")
+            return
+        sub.sent_at_resync = sub.sent
+        sub.replace(newest.snapshot(sub.audience))
+        sub.version = newest.version
+
+    def _resync_all(self) -> None:
+        assert self.frame is not None
+        for audience in AUDIENCES:
+            for sub in list(self.subscribers[audience]):
+                sub.replace(self.frame.snapshot(audience))
+                sub.version = self.frame.version
+                metrics.EVENTS_BROADCAST.labels(audience=audience).inc()
+
+    def _check_share(self, share_hash: str | None) -> None:
+        if share_hash == self.share_hash and self.frame is not None:
+            return
+        self.share_hash = share_hash
+        for sub in list(self.subscribers["player"]):
+            if sub.token_hash != share_hash:
+                self.drop(sub, CLOSE_TOKEN_REVOKED, "player view link revoked")
+
+    def drop(self, sub: Subscriber, code: int, reason: str) -> None:
+        self.subscribers[sub.audience].discard(sub)
+        sub.kill(code, reason)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for audience in AUDIENCES:
+            for sub in list(self.subscribers[audience]):
+                self.drop(sub, code, reason)
+
+    async def catch_up(self, audience: Audience, since: int | None) -> list[str]:
+        """What a joining socket is sent first (call under ``lock``, after a load)."""
+        assert self.frame is not None
+        frame = self.frame
+        if since is None or since < 0 or since > frame.version:
+            return [frame.snapshot(audience)]
+        if since == frame.version:
+            return []
+        if frame.version - since > MAX_CATCH_UP:
+            return [frame.snapshot(audience)]
+        async with self.hub.sessionmaker() as session:
+            frames = await self._frames(session, since, frame)
+        if not frames:
+            return [frame.snapshot(audience)]
+        return [f.event_message(audience) for f in frames]
+
+
+class Hub:
+    """This worker's channels, its LISTEN connection (PostgreSQL) and its watchdog."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], database_url: str) -> None:
+        self.sessionmaker = sessionmaker
+        self.database_url = database_url
+        self.channels: dict[str, Channel] = {}
+        self._listener: Listener | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        publish.install(self.sessionmaker, self)
+        if self.database_url.startswith(("postgresql", "postgres:")):
+            self._listener = Listener(
+                listen_dsn(self.database_url),
+                on_payload=self._on_payload,
+                on_connected=self.resync,
+            )
+            await self._listener.start()
+        self._watchdog = asyncio.create_task(self._watch(), name="realtime-watchdog")
+
+    async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        if self._listener is not None:
+            await self._listener.stop()
+        for channel in list(self.channels.values()):
+            channel.stop()
+            channel.close_all(CLOSE_GOING_AWAY, "server shutting down")
+        self.channels.clear()
+        if _tasks:
+            await asyncio.wait(set(_tasks), timeout=2)
+
+    # --- notifications ------------------------------------------------------------------
+
+    def _on_payload(self, payload: str) -> None:
+        parsed = publish.parse(payload)
+        if parsed is not None:
+            self.notify(*parsed)
+
+    def notify(self, encounter_id: str, version: int | None) -> None:
+        channel = self.channels.get(encounter_id)
+        if channel is not None:
+            channel.poke(version)
+
+    def resync(self) -> None:
+        """After the listener was deaf: every channel rereads its encounter."""
+        for channel in self.channels.values():
+            channel.poke(None)
+
+    # --- sockets ------------------------------------------------------------------------
+
+    async def subscribe(
+        self, encounter_id: str, subscriber: Subscriber, *, since: int | None
+    ) -> None:
+        """Start streaming to an accepted socket: its catch-up, then every change.
+        Raises :class:`Rejected` (the socket should be closed with its code)."""
+        channel = self.channels.get(encounter_id)
+        if channel is None:
+            channel = self.channels[encounter_id] = Channel(self, encounter_id)
+        channel.joining += 1
+        try:
+            async with channel.lock:
+                if channel.frame is None or (since is not None and since > channel.frame.version):
+                    await channel.refresh()
+                if channel.frame is None:
+                    raise Rejected(CLOSE_GONE, "encounter deleted")
+                if subscriber.audience == "player" and subscriber.token_hash != channel.share_hash:
+                    raise Rejected(CLOSE_TOKEN_REVOKED, "player view link revoked")
+                first = await channel.catch_up(subscriber.audience, since)
+                for text in first:
+                    subscriber.push(text)
+                subscriber.limit = SEND_QUEUE + len(first)
+                subscriber.version = channel.frame.version
+                channel.subscribers[subscriber.audience].add(subscriber)
+                subscriber.start()
+                metrics.EVENTS_BROADCAST.labels(audience=subscriber.audience).inc(len(first))
+        finally:
+            channel.joining -= 1
+            self._forget_if_idle(channel)
+
+    def unsubscribe(self, encounter_id: str, subscriber: Subscriber) -> None:
+        subscriber.kill(CLOSE_GOING_AWAY, "")
+        channel = self.channels.get(encounter_id)
+        if channel is not None:
+            channel.subscribers[subscriber.audience].discard(subscriber)
+            self._forget_if_idle(channel)
+
+    def _forget_if_idle(self, channel: Channel) -> None:
+        if not len(channel) and not channel.joining:
+            channel.stop()
+            if self.channels.get(channel.encounter_id) is channel:
+                del self.channels[channel.encounter_id]
+
+    async def _watch(self) -> None:
+        """Close sockets stuck in one send; ping quiet ones so dead peers surface."""
+        loop = asyncio.get_running_loop()
+        last_ping = loop.time()
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            now = loop.time()
+            ping = now - last_ping >= PING_SECONDS
+            if ping:
+                last_ping = now
+            for channel in list(self.channels.values()):
+                for audience in AUDIENCES:
+                    for sub in list(channel.subscribers[audience]):
+                        if sub.sending_since is not None and now - sub.sending_since > SEND_TIMEOUT:
+                            channel.drop(sub, CLOSE_TRY_AGAIN, "send timed out")
+                        elif ping and not sub.backlog:
+                            sub.push(PING)

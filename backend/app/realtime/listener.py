@@ -1,0 +1,106 @@
+"""One dedicated PostgreSQL LISTEN connection per worker.
+
+It is a plain asyncpg connection outside SQLAlchemy's pool (a pooled connection would
+be handed to requests). If it drops, or stops answering the keep-alive probe, it is
+replaced with exponential backoff; every (re)connection calls ``on_connected`` so the
+hub can resync what it missed while deaf: notifications are not queued for a listener
+that is not there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
+
+from app.observability.logging import get_logger
+from app.realtime.publish import CHANNEL
+
+log = get_logger("app.realtime")
+
+PROBE_SECONDS = 10.0
+CONNECT_TIMEOUT = 5.0
+MAX_BACKOFF = 10.0
+
+
+def listen_dsn(database_url: str) -> str:
+    """A libpq-style DSN for asyncpg from ``DATABASE_URL`` (any driver suffix dropped,
+    SQLAlchemy's ``ssl=`` spelt as libpq's ``sslmode=``, which asyncpg understands)."""
+    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
+    query = dict(url.query)
+    ssl = query.pop("ssl", None)
+    if ssl is not None and "sslmode" not in query:
+        query["sslmode"] = ssl
+    return url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
+
+
+def _setter(event: asyncio.Event) -> Callable[[Any], None]:
+    return lambda _conn: event.set()
+
+
+class Listener:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        on_payload: Callable[[str], None],
+        on_connected: Callable[[], None],
+    ) -> None:
+        self._dsn = dsn
+        self._on_payload = on_payload
+        self._on_connected = on_connected
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    async def start(self, wait: float = CONNECT_TIMEOUT) -> None:
+        """Start listening; wait a little for the first connection so a worker that
+        starts serving already hears changes (it keeps trying in the background)."""
+        self._task = asyncio.create_task(self._run(), name="realtime-listener")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.connected.wait(), wait)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _callback(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self._on_payload(payload)
+
+    async def _run(self) -> None:
+        backoff = 0.25
+        while True:
+            conn: Any = None
+            try:
+                conn = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT)
+                lost = asyncio.Event()
+                conn.add_termination_listener(_setter(lost))
+                await conn.add_listener(CHANNEL, self._callback)
+                self.connected.set()
+                backoff = 0.25
+                log.info("realtime_listening", channel=CHANNEL)
+                self._on_connected()
+                while not lost.is_set():
+                    try:
+                        await asyncio.wait_for(lost.wait(), PROBE_SECONDS)
+                    except TimeoutError:
+                        # A half-open TCP connection hears nothing and says nothing.
+                        await conn.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+                log.warning("realtime_listener_lost")
+            except asyncio.CancelledError:
+                raise
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("realtime_listener_error", error=f"{type(exc).__name__}: {exc}")
+            finally:
+                self.connected.clear()
+                if conn is not None:
+                    conn.terminate()
+            await asyncio.sleep(backoff * (1 + random.random() / 2))
+            backoff = min(backoff * 2, MAX_BACKOFF)

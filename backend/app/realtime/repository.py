@@ -1,0 +1,124 @@
+"""The reads the live streams make: one row per change, the log only to fill gaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from app.encounters.models import Encounter, EncounterEvent
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """What a stream tells the DM about one event."""
+
+    seq: int
+    type: str
+    text: str
+    reminders: list[str]
+    undo_of: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "text": self.text,
+            "reminders": self.reminders,
+            "undo_of": self.undo_of,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """An encounter's current state with the event that made it."""
+
+    encounter_id: str
+    campaign_id: str
+    version: int
+    state: dict[str, Any]
+    share_token_hash: str | None
+    event: LoggedEvent | None
+
+
+def _logged(row: EncounterEvent) -> LoggedEvent:
+    return LoggedEvent(
+        seq=row.seq, type=row.type, text=row.text, reminders=list(row.reminders),
+        undo_of=row.undo_of,
+    )  # fmt: skip
+
+
+async def head(session: AsyncSession, encounter_id: str) -> Head | None:
+    """One query: the encounter's row joined with its latest event."""
+    stmt = (
+        select(
+            Encounter.campaign_id,
+            Encounter.version,
+            Encounter.state,
+            Encounter.share_token_hash,
+            EncounterEvent.seq,
+            EncounterEvent.type,
+            EncounterEvent.text,
+            EncounterEvent.reminders,
+            EncounterEvent.undo_of,
+        )
+        .outerjoin(
+            EncounterEvent,
+            and_(
+                EncounterEvent.encounter_id == Encounter.id,
+                EncounterEvent.seq == Encounter.version,
+            ),
+        )
+        .where(Encounter.id == encounter_id)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    event = None
+    if row.seq is not None:
+        event = LoggedEvent(
+            seq=row.seq, type=row.type, text=row.text, reminders=list(row.reminders),
+            undo_of=row.undo_of,
+        )  # fmt: skip
+    return Head(
+        encounter_id=encounter_id,
+        campaign_id=row.campaign_id,
+        version=row.version,
+        state=row.state,
+        share_token_hash=row.share_token_hash,
+        event=event,
+    )
+
+
+async def events_between(
+    session: AsyncSession, encounter_id: str, *, after: int, upto: int
+) -> list[tuple[LoggedEvent, dict[str, Any] | None]]:
+    """Events ``after < seq <= upto`` in order, each with the state just before it
+    (which is the state after the one before)."""
+    rows = await session.execute(
+        select(EncounterEvent)
+        .where(
+            EncounterEvent.encounter_id == encounter_id,
+            EncounterEvent.seq > after,
+            EncounterEvent.seq <= upto,
+        )
+        .order_by(EncounterEvent.seq)
+        .options(undefer(EncounterEvent.state_before))
+    )
+    return [(_logged(e), e.state_before) for e in rows.scalars()]
+
+
+async def by_share_hash(session: AsyncSession, token_hash: str) -> tuple[str, int] | None:
+    """The encounter id and version a player-view token opens."""
+    stmt = select(Encounter.id, Encounter.version).where(Encounter.share_token_hash == token_hash)
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else (row.id, row.version)
+
+
+async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: str | None) -> None:
+    await session.execute(
+        update(Encounter).where(Encounter.id == encounter_id).values(share_token_hash=token_hash)
+    )

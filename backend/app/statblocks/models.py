@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, JSONType, TimestampMixin, new_id
+
+
+class StatBlock(TimestampMixin, Base):
+    """A monster or NPC template: an SRD monster (read-only, everyone's) or a
+    user's homebrew (its owner's).
+
+    ``data`` is the whole stat block (a ``StatBlockData`` dump); the columns
+    beside it are copies of what search filters and sorts on.
+    """
+
+    __tablename__ = "statblocks"
+    __table_args__ = (
+        # Search filters on these columns and sorts by name. On PostgreSQL the
+        # name index carries them all, so a search reads this small index
+        # rather than the table, whose rows are wide with their JSON; on
+        # SQLite it is a plain index on the name. (A prefix-only index, such
+        # as text_pattern_ops, would not help: the name matches anywhere.)
+        Index(
+            "ix_statblocks_name_lower",
+            "name_lower",
+            postgresql_include=["id", "source", "owner_id", "challenge_rating", "type", "size"],
+        ),
+    )
+
+    # SRD rows have stable ids from their slug ("srd-goblin"); homebrew, a UUID.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_lower: Mapped[str] = mapped_column(String(200))
+    challenge_rating: Mapped[float] = mapped_column(Float, index=True)
+    type: Mapped[str] = mapped_column(String(60), index=True)
+    size: Mapped[str] = mapped_column(String(10), index=True)
+    xp: Mapped[int]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)

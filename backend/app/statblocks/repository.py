@@ -1,0 +1,154 @@
+"""The monster library's queries.
+
+Search finds, sorts and pages on the narrow columns first (on PostgreSQL an
+index-only scan of ``ix_statblocks_name_lower``, which carries them all), and
+only then reads the page's rows: the wide ``data`` documents of other rows
+are never read or sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.campaigns.models import Campaign, CampaignMember
+from app.statblocks.models import StatBlock
+
+SRD = "srd"
+HOMEBREW = "homebrew"
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What to look for; every field is optional."""
+
+    text: str | None = None
+    cr_min: float | None = None
+    cr_max: float | None = None
+    type: str | None = None
+    size: str | None = None
+    source: str | None = None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _visible_to(user_id: str) -> ColumnElement[bool]:
+    return or_(StatBlock.source == SRD, StatBlock.owner_id == user_id)
+
+
+def _filters(search: Search, user_id: str) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [_visible_to(user_id)]
+    if search.source is not None:
+        where.append(StatBlock.source == search.source)
+    if search.text:
+        where.append(
+            StatBlock.name_lower.like(f"%{_like_escape(search.text.lower())}%", escape="\\")
+        )
+    if search.cr_min is not None:
+        where.append(StatBlock.challenge_rating >= search.cr_min)
+    if search.cr_max is not None:
+        where.append(StatBlock.challenge_rating <= search.cr_max)
+    if search.type:
+        kind = _like_escape(search.type.lower())
+        # A type matches as itself or as a word of a compound type, so "beast"
+        # also finds the SRD's "swarm of tiny beasts" (but "ant" not "giant").
+        where.append(
+            or_(
+                StatBlock.type.like(f"{kind}%", escape="\\"),
+                StatBlock.type.like(f"% {kind}%", escape="\\"),
+            )
+        )
+    if search.size:
+        where.append(StatBlock.size == search.size)
+    return where
+
+
+def _rank(text: str | None) -> ColumnElement[Any]:
+    """0 for the exact name, 1 for a name that starts with the text, 2 for a
+    word that does ("Red Dragon" for "dra"), 3 for anything else that contains it."""
+    if not text:
+        return literal(0)
+    needle = _like_escape(text.lower())
+    return case(
+        (StatBlock.name_lower == text.lower(), 0),
+        (StatBlock.name_lower.like(f"{needle}%", escape="\\"), 1),
+        (StatBlock.name_lower.like(f"% {needle}%", escape="\\"), 2),
+        else_=3,
+    )
+
+
+async def search(
+    session: AsyncSession, user_id: str, search: Search, *, limit: int, offset: int
+) -> tuple[list[StatBlock], int]:
+    """The SRD and the user's homebrew matching ``search``: best match first,
+    then by name; with the total number of matches."""
+    where = _filters(search, user_id)
+    page = (
+        select(StatBlock.id)
+        .where(*where)
+        .order_by(_rank(search.text), StatBlock.name_lower, StatBlock.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    ids = list((await session.execute(page)).scalars())
+    if 0 < len(ids) < limit or (offset == 0 and not ids):
+        total = offset + len(ids)  # the last page: no need to count
+    else:
+        count = select(func.count()).select_from(StatBlock).where(*where)
+        total = int((await session.execute(count)).scalar_one())
+    return await get_many(session, ids), total
+
+
+async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[StatBlock]:
+    """The rows with these ids, in the order of ``ids``."""
+    if not ids:
+        return []
+    found = await session.execute(select(StatBlock).where(StatBlock.id.in_(ids)))
+    by_id = {block.id: block for block in found.scalars()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def get(session: AsyncSession, statblock_id: str) -> StatBlock | None:
+    return await session.get(StatBlock, statblock_id)
+
+
+async def get_visible(session: AsyncSession, statblock_id: str, user_id: str) -> StatBlock | None:
+    stmt = select(StatBlock).where(StatBlock.id == statblock_id, _visible_to(user_id))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_for_campaign(
+    session: AsyncSession, statblock_id: str, campaign_id: str
+) -> StatBlock | None:
+    """The stat block if the SRD's, or homebrew of one of the campaign's DMs."""
+    dms = union(
+        select(Campaign.owner_id).where(Campaign.id == campaign_id),
+        select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign_id),
+    )
+    stmt = select(StatBlock).where(
+        StatBlock.id == statblock_id,
+        or_(StatBlock.source == SRD, StatBlock.owner_id.in_(dms)),
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add(session: AsyncSession, block: StatBlock) -> StatBlock:
+    session.add(block)
+    await session.flush()
+    return block
+
+
+async def add_many(session: AsyncSession, blocks: Sequence[StatBlock]) -> None:
+    session.add_all(blocks)
+    await session.flush()
+
+
+async def remove(session: AsyncSession, block: StatBlock) -> None:
+    await session.delete(block)
+    await session.flush()

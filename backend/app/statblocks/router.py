@@ -1,0 +1,210 @@
+"""The monster library (PRODUCT §4): search the SRD and your homebrew, read a
+stat block, write your own, import other tools' JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+from pydantic import BaseModel
+
+from app.deps import CurrentUser, SessionDep
+from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from app.errors import responses as errs
+from app.pagination import Page, PageDep
+from app.statblocks import repository, service
+from app.statblocks.importers import StatBlockImportError, import_statblock
+from app.statblocks.models import StatBlock
+from app.statblocks.schemas import Size, StatBlockData, StatBlockIn, cr_label
+
+router = APIRouter(prefix="/api/statblocks", tags=["statblocks"])
+
+READ_ERRORS = errs(Unauthorized, NotFound, Unprocessable)
+WRITE_ERRORS = errs(Unauthorized, Forbidden, NotFound, Unprocessable)
+
+Source = Literal["srd", "homebrew"]
+
+
+class StatBlockSummary(BaseModel):
+    """One search result: enough to pick a monster from a list."""
+
+    id: str
+    name: str
+    source: Source
+    size: str
+    type: str
+    subtype: str | None
+    alignment: str
+    challenge_rating: float
+    cr: str
+    xp: int
+    ac: int
+    hp: int
+    hit_dice: str | None
+
+
+class StatBlockOut(StatBlockData):
+    """A whole stat block, with where it comes from."""
+
+    id: str
+    source: Source
+    owner_id: str | None
+    cr: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def summary_of(block: StatBlock) -> StatBlockSummary:
+    data = block.data
+    return StatBlockSummary(
+        id=block.id,
+        name=block.name,
+        source=block.source,
+        size=block.size,
+        type=block.type,
+        subtype=data.get("subtype"),
+        alignment=str(data.get("alignment", "")),
+        challenge_rating=block.challenge_rating,
+        cr=cr_label(block.challenge_rating),
+        xp=block.xp,
+        ac=int(data["ac"]),
+        hp=int(data["hp"]),
+        hit_dice=data.get("hit_dice"),
+    )
+
+
+def out(block: StatBlock) -> StatBlockOut:
+    return StatBlockOut.model_validate(
+        {
+            **block.data,
+            "id": block.id,
+            "source": block.source,
+            "owner_id": block.owner_id,
+            "cr": cr_label(block.challenge_rating),
+            "created_at": block.created_at,
+            "updated_at": block.updated_at,
+        }
+    )
+
+
+_FRACTION = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+
+
+def _challenge(name: str, value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    match = _FRACTION.fullmatch(value)
+    try:
+        number = int(match[1]) / int(match[2]) if match else float(value)
+    except (ValueError, ZeroDivisionError):
+        number = -1.0
+    if not 0 <= number <= 30:
+        raise Unprocessable(
+            f"{name}: a challenge rating from 0 to 30, such as 2, 0.25 or 1/4.",
+            errors=[
+                {"loc": ["query", name], "msg": "not a challenge rating", "type": "value_error"}
+            ],
+        )
+    return number
+
+
+def search_params(
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="Part of the name; names starting with it come first."),
+    ] = None,
+    cr_min: Annotated[
+        str | None, Query(max_length=10, description="Lowest challenge rating: 0, 1/4, 2...")
+    ] = None,
+    cr_max: Annotated[
+        str | None, Query(max_length=10, description="Highest challenge rating.")
+    ] = None,
+    type: Annotated[
+        str | None,
+        Query(max_length=60, description='Creature type; "beast" also finds swarms of beasts.'),
+    ] = None,
+    size: Annotated[Size | None, Query()] = None,
+    source: Annotated[Source | None, Query(description="Only the SRD or only homebrew.")] = None,
+) -> repository.Search:
+    return repository.Search(
+        text=q.strip() if q and q.strip() else None,
+        cr_min=_challenge("cr_min", cr_min),
+        cr_max=_challenge("cr_max", cr_max),
+        type=type.strip() if type and type.strip() else None,
+        size=size,
+        source=source,
+    )
+
+
+SearchDep = Annotated[repository.Search, Depends(search_params)]
+
+
+@router.get("", response_model=Page[StatBlockSummary], responses=READ_ERRORS)
+async def search_statblocks(
+    search: SearchDep, user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[StatBlockSummary]:
+    """The SRD and your homebrew: exact and prefix name matches first, then by name."""
+    items, total = await repository.search(
+        session, user.id, search, limit=page.limit, offset=page.offset
+    )
+    return Page(items=[summary_of(b) for b in items], total=total)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=StatBlockOut, responses=READ_ERRORS
+)
+async def create_statblock(
+    body: StatBlockIn, user: CurrentUser, session: SessionDep
+) -> StatBlockOut:
+    """A homebrew stat block, yours only. XP, initiative bonus and legendary
+    counts are derived when left out."""
+    return out(await service.create(session, user, body))
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StatBlockOut,
+    responses=errs(Unauthorized, Unprocessable, StatBlockImportError),
+)
+async def import_statblock_json(
+    payload: Annotated[
+        dict[str, Any],
+        Body(
+            description="A 5e-bits/dnd5eapi monster, an Improved Initiative StatBlock, "
+            "or one of ours; the shape is detected."
+        ),
+    ],
+    user: CurrentUser,
+    session: SessionDep,
+) -> StatBlockOut:
+    """Store another tool's stat block as your homebrew. A field that cannot be
+    read is a 422 naming it by its path in the document you sent."""
+    return out(await service.create(session, user, import_statblock(payload)))
+
+
+@router.get("/{statblock_id}", response_model=StatBlockOut, responses=READ_ERRORS)
+async def get_statblock(statblock_id: str, user: CurrentUser, session: SessionDep) -> StatBlockOut:
+    return out(await service.get_visible(session, statblock_id, user))
+
+
+@router.patch("/{statblock_id}", response_model=StatBlockOut, responses=WRITE_ERRORS)
+async def update_statblock(
+    statblock_id: str,
+    changes: Annotated[dict[str, Any], Body(description="Any StatBlockIn fields.")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> StatBlockOut:
+    """Change some or all fields of your homebrew; the result is validated whole.
+    SRD stat blocks are read-only (403)."""
+    block = await service.get_own(session, statblock_id, user)
+    return out(await service.update(session, block, changes))
+
+
+@router.delete("/{statblock_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
+async def delete_statblock(statblock_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete your homebrew. Combatants made from it stay in their encounters."""
+    await service.remove(session, await service.get_own(session, statblock_id, user))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

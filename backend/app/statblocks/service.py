@@ -1,0 +1,210 @@
+"""The monster library: the SRD for everyone, homebrew for its owner, and
+stat blocks turned into combatants.
+
+A homebrew stat block belongs to its owner: only they see, change or delete
+it. Adding one to an encounter is allowed when its owner DMs (owns or co-DMs)
+the encounter's campaign, so a co-DM can field the owner's monsters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import User
+from app.dice import Roller
+from app.errors import Forbidden, InvalidAction, NotFound, Unprocessable
+from app.statblocks import repository
+from app.statblocks.models import StatBlock
+from app.statblocks.schemas import (
+    StatBlockData,
+    StatBlockIn,
+    cr_label,
+    hp_roll_expression,
+)
+
+if TYPE_CHECKING:
+    from app.encounters.actions import AddCombatants
+    from app.encounters.schemas import FromStatBlock
+    from app.encounters.state import EncounterState
+
+
+class StatBlockNotFound(NotFound):
+    type = "statblock-not-found"
+    title = "Stat block not found"
+
+
+class StatBlockReadOnly(Forbidden):
+    type = "statblock-read-only"
+    title = "SRD stat blocks are read-only"
+
+
+# Fields StatBlockIn derives when they are left out (see its docstring), and
+# the fields they are derived from.
+_DERIVED: Final[dict[str, tuple[str, ...]]] = {
+    "xp": ("challenge_rating",),
+    "initiative_bonus": ("abilities",),
+    "legendary_actions_per_round": ("legendary_actions",),
+    "legendary_resistances": ("traits",),
+}
+
+
+def data_of(block: StatBlock) -> StatBlockData:
+    return StatBlockData.model_validate(block.data)
+
+
+def _input_fields(block: StatBlock) -> dict[str, Any]:
+    """The stored stat block as StatBlockIn reads it (no slug or computed labels)."""
+    return {k: v for k, v in block.data.items() if k in StatBlockIn.model_fields}
+
+
+def _apply(block: StatBlock, data: StatBlockIn) -> StatBlock:
+    stored = StatBlockData.model_validate(
+        {**data.model_dump(), "slug": block.data.get("slug") if block.data else None}
+    )
+    block.data = stored.model_dump(mode="json")
+    block.name = data.name
+    block.name_lower = data.name.lower()
+    block.challenge_rating = float(data.challenge_rating)
+    block.type = data.type.lower()
+    block.size = data.size
+    block.xp = data.xp
+    return block
+
+
+async def get_visible(session: AsyncSession, statblock_id: str, user: User) -> StatBlock:
+    block = await repository.get_visible(session, statblock_id, user.id)
+    if block is None:
+        raise StatBlockNotFound(f"No stat block {statblock_id}.")
+    return block
+
+
+async def get_own(session: AsyncSession, statblock_id: str, user: User) -> StatBlock:
+    """A stat block the user may change: their homebrew (SRD: 403, others': 404)."""
+    block = await get_visible(session, statblock_id, user)
+    if block.source == repository.SRD:
+        raise StatBlockReadOnly(
+            f"{block.name} is an SRD monster and cannot be changed; "
+            "import or create a homebrew copy instead."
+        )
+    return block
+
+
+async def create(session: AsyncSession, owner: User, data: StatBlockIn) -> StatBlock:
+    block = StatBlock(source=repository.HOMEBREW, owner_id=owner.id, data={})
+    return await repository.add(session, _apply(block, data))
+
+
+def merge(block: StatBlock, changes: dict[str, Any]) -> StatBlockIn:
+    """The stored stat block with ``changes`` laid over it, validated whole.
+
+    A derived field (XP, initiative bonus, legendary counts) that still holds
+    its derived value follows its source when that changes; one the user set
+    to something else keeps it.
+    """
+    stored = _input_fields(block)
+    underived = StatBlockIn.model_validate({k: v for k, v in stored.items() if k not in _DERIVED})
+    merged = {**stored, **changes}
+    for field, sources in _DERIVED.items():
+        follows = stored.get(field) == getattr(underived, field)
+        if field not in changes and follows and any(s in changes for s in sources):
+            merged.pop(field, None)
+    try:
+        return StatBlockIn.model_validate(merged)
+    except ValidationError as exc:
+        errors = [
+            {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False)
+        ]
+        first = errors[0]
+        raise Unprocessable(
+            f"{'.'.join(first['loc'][1:])}: {first['msg']}", errors=errors
+        ) from None
+
+
+async def update(session: AsyncSession, block: StatBlock, changes: dict[str, Any]) -> StatBlock:
+    _apply(block, merge(block, changes))
+    await session.flush()
+    return block
+
+
+async def remove(session: AsyncSession, block: StatBlock) -> None:
+    await repository.remove(session, block)
+
+
+# --- combatants ------------------------------------------------------------------------
+
+
+async def combatants_from_statblock(
+    session: AsyncSession,
+    *,
+    campaign_id: str,
+    body: FromStatBlock,
+    roller: Roller,
+    existing: EncounterState,
+) -> AddCombatants:
+    """``body.count`` combatants from a stat block the campaign may use: numbered
+    names, average or rolled HP (each roll recorded for the log), the block's
+    defences, legendary pools, XP and CR, and optionally one initiative group."""
+    from app.encounters.actions import AddCombatants
+    from app.encounters.service import _new_id, _tiebreak, new_group_id, numbered_names
+    from app.encounters.state import Combatant, LegendaryActions, LegendaryResistances
+
+    row = await repository.get_for_campaign(session, body.statblock_id, campaign_id)
+    if row is None:
+        raise InvalidAction(
+            f"No stat block {body.statblock_id} available to this campaign.",
+            errors=[
+                {"loc": ["body", "statblock_id"], "msg": "unknown stat block", "type": "unknown"}
+            ],
+        )
+    block = data_of(row)
+    group: str | None
+    if body.group is True:
+        group = new_group_id()
+    elif isinstance(body.group, str):
+        group = body.group
+    else:
+        group = None
+
+    combatants: list[Combatant] = []
+    rolls: list[dict[str, Any]] = []
+    # A combatant's name holds 100 characters, a stat block's 200: leave room for " 50".
+    base = block.name[:96].rstrip()
+    for name in numbered_names(base, body.count, existing):
+        combatant_id = _new_id()
+        hp = block.hp
+        if body.hp == "rolled":
+            roll = roller.roll(hp_roll_expression(block))
+            hp = max(1, roll.total)
+            rolls.append({**roll.as_dict(), "combatant_id": combatant_id, "purpose": "hit points"})
+        legendary = block.legendary_actions_per_round
+        combatants.append(
+            Combatant(
+                id=combatant_id,
+                name=name,
+                alias=body.alias,
+                kind="monster",
+                statblock_id=row.id,
+                initiative_bonus=block.initiative_bonus,
+                dexterity=block.abilities.dex,
+                ac=block.ac,
+                max_hp=hp,
+                hp=hp,
+                hidden=body.hidden,
+                resistances=list(block.damage_resistances),
+                vulnerabilities=list(block.damage_vulnerabilities),
+                immunities=list(block.damage_immunities),
+                legendary_actions=LegendaryActions(max=legendary, remaining=legendary),
+                legendary_resistances=LegendaryResistances(
+                    max=block.legendary_resistances, remaining=block.legendary_resistances
+                ),
+                group=group,
+                xp=block.xp,
+                cr=cr_label(block.challenge_rating),
+                tiebreak=_tiebreak(),
+            )
+        )
+    return AddCombatants(combatants=combatants, rolls=rolls)

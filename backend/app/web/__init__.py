@@ -1,0 +1,2 @@
+"""The web front end (PRODUCT §6): the DM console at ``/`` and the player view at
+``/play/<token>``, plain HTML, CSS and JavaScript modules served as they are."""

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Container entrypoint: apply the database migrations, then exec the command (by default
+# `gunicorn --config gunicorn.conf.py main:app`), so that the server replaces this shell as
+# PID 1 and receives SIGTERM from `docker stop` / the platform directly.
+#
+#   RUN_MIGRATIONS=auto   (default) migrate before a server command (gunicorn, uvicorn)
+#                         and not before anything else (sh, psql, python, alembic ...)
+#   RUN_MIGRATIONS=1      always migrate first;   RUN_MIGRATIONS=0   never
+#   MIGRATION_ATTEMPTS=5  tries of `alembic upgrade head`, 2 s apart, for a database that is
+#                         still starting; the last failure stops the container.
+#
+# Several containers may start at once: the Alembic environment serialises them with a
+# PostgreSQL advisory lock, so each runs `upgrade head` and all but the first find nothing
+# to do.
+set -eu
+
+cd /app
+
+# `docker run IMAGE --workers 2`: options alone are passed to the default server command.
+if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
+    set -- gunicorn --config gunicorn.conf.py main:app "$@"
+fi
+
+migrate=${RUN_MIGRATIONS:-auto}
+if [ "$migrate" = auto ]; then
+    case "$(basename -- "$1")" in
+        gunicorn | uvicorn) migrate=1 ;;
+        *) migrate=0 ;;
+    esac
+fi
+
+case "$migrate" in
+    1 | true | yes)
+        attempts=${MIGRATION_ATTEMPTS:-5}
+        n=1
+        until alembic upgrade head; do
+            if [ "$n" -ge "$attempts" ]; then
+                echo "entrypoint: alembic upgrade head failed $n times; not starting" >&2
+                exit 1
+            fi
+            echo "entrypoint: alembic upgrade head failed (attempt $n/$attempts); retrying in 2 s" >&2
+            n=$((n + 1))
+            sleep 2
+        done
+        ;;
+    0 | false | no) ;;
+    *)
+        echo "entrypoint: RUN_MIGRATIONS must be auto, 1 or 0 (got '$migrate')" >&2
+        exit 2
+        ;;
+esac
+
+exec "$@"

@@ -1,0 +1,130 @@
+"""Fan-out across real Gunicorn processes on one PostgreSQL database (LISTEN/NOTIFY)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.conftest import create_pg_database, drop_pg_database, migrate, register
+from tests.realtime.helpers import Json, Stream, bearer
+from tests.servers import gunicorn
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def pg_database(pg_url: str) -> AsyncIterator[str]:
+    url = await create_pg_database("it_realtime")
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        await drop_pg_database(url)
+
+
+async def _setup(http: httpx.AsyncClient) -> tuple[Json, str, str, str]:
+    """A DM, an encounter with a goblin, and its player-view API path."""
+    dm = await register(http)
+    campaign = (await http.post("/api/campaigns", json={"name": "Phandelver"}, headers=dm)).json()
+    r = await http.post(
+        f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Cragmaw"}, headers=dm
+    )
+    eid = r.json()["id"]
+    body = {"name": "Goblin", "max_hp": 500, "initiative": 12, "notes": "n" * 5000}
+    r = await http.post(f"/api/encounters/{eid}/combatants", json=body, headers=dm)
+    goblin = r.json()["state"]["combatants"][0]["id"]
+    link = (await http.post(f"/api/encounters/{eid}/share", headers=dm)).json()
+    return dm, eid, goblin, link["api_url"]
+
+
+async def _hit(http: httpx.AsyncClient, dm: Json, eid: str, goblin: str) -> tuple[int, float]:
+    r = await http.post(
+        f"/api/encounters/{eid}/actions",
+        json={"type": "damage", "targets": [goblin], "amount": 1},
+        headers=dm,
+    )
+    assert r.status_code == 200, r.text
+    return int(r.json()["version"]), time.monotonic()
+
+
+async def _collect(stream: Stream, last: int, arrivals: dict[int, float]) -> list[int]:
+    versions = []
+    while not versions or versions[-1] < last:
+        message = await stream.next()
+        versions.append(message["version"])
+        arrivals[message["version"]] = max(arrivals.get(message["version"], 0), time.monotonic())
+    return versions
+
+
+async def test_a_change_through_one_server_reaches_sockets_on_another(pg_database: str) -> None:
+    with gunicorn(pg_database, workers=1) as a, gunicorn(pg_database, workers=2) as b:
+        async with httpx.AsyncClient(base_url=a, timeout=10) as http:
+            dm, eid, goblin, api_url = await _setup(http)
+            ws_b = b.replace("http://", "ws://")
+            players = [await Stream.open(f"{ws_b}{api_url}/ws") for _ in range(6)]
+            dms = [
+                await Stream.open(f"{ws_b}/api/encounters/{eid}/ws?access_token={bearer(dm)}")
+                for _ in range(2)
+            ]
+            for stream in players + dms:
+                assert (await stream.next())["version"] == 1
+            last = 1
+            for _ in range(10):
+                last, _ = await _hit(http, dm, eid, goblin)
+            arrivals: dict[int, float] = {}
+            for stream in players + dms:
+                assert await _collect(stream, last, arrivals) == list(range(2, last + 1))
+                await stream.close()
+            hp = [m for m in dms[0].raw if '"type":"event"' in m]
+            assert len(hp) == 10
+
+
+async def test_three_workers_every_version_exactly_once_despite_a_stalled_client(
+    pg_database: str,
+) -> None:
+    with gunicorn(pg_database, workers=3) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            dm, eid, goblin, api_url = await _setup(http)
+            ws = base.replace("http://", "ws://")
+            dm_url = f"{ws}/api/encounters/{eid}/ws?access_token={bearer(dm)}"
+            stalled = _stalled_socket(base, f"/api/encounters/{eid}/ws?access_token={bearer(dm)}")
+            streams = [await Stream.open(f"{ws}{api_url}/ws") for _ in range(24)]
+            streams += [await Stream.open(dm_url) for _ in range(6)]
+            for stream in streams:
+                assert (await stream.next())["version"] == 1
+            sent: dict[int, float] = {}
+            arrivals: dict[int, float] = {}
+            readers = [asyncio.create_task(_collect(s, 31, arrivals)) for s in streams]
+            for _ in range(30):
+                version, at = await _hit(http, dm, eid, goblin)
+                sent[version] = at
+            for reader in readers:
+                assert await reader == list(range(2, 32))
+            # Nobody waited for the client that never reads.
+            assert max(arrivals[v] - sent[v] for v in sent) < 2.0
+            stalled.close()
+            for stream in streams:
+                await stream.close()
+
+
+def _stalled_socket(base: str, path: str) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads."""
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    return sock

@@ -1,0 +1,112 @@
+"""A whole fight through HTTP, with every player-view message and public read recorded:
+nothing of a hidden creature may leak, not even the fact that it is taking its turn."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from tests.realtime.helpers import Json, Stream, act, add, new_encounter, share
+
+HIDDEN = {"Assassin Vex", "Shadowy Figure", "Mordak the Priest", "Cowled One"}
+
+
+def leaks(raw: str, hidden_ids: set[str]) -> list[str]:
+    found = [s for s in HIDDEN | hidden_ids | {"Orc Warlord"} if s in raw]
+    state = json.loads(raw).get("state", json.loads(raw))
+    for c in state.get("combatants", []):
+        if c["side"] != "players":
+            found += [k for k in ("hp", "max_hp", "temp_hp", "ac", "notes") if k in c]
+        found += [k for k in ("ac", "notes", "initiative_bonus", "group") if k in c]
+    return found
+
+
+async def test_hidden_creatures_never_reach_the_players(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    r = await client.post(
+        f"/api/campaigns/{campaign['id']}/characters",
+        json={"name": "Aria", "level": 3, "ac": 16, "max_hp": 24},
+        headers=dm,
+    )
+    aria_character = r.json()["id"]
+    eid = (await new_encounter(client, dm, campaign))["id"]
+    link = await share(client, dm, eid)
+    player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
+    public: list[str] = []
+    dm_states: dict[int, Json] = {}
+
+    async def step(kind: str, body: Json) -> Json:
+        result = await (add(client, dm, eid, body) if kind == "add" else act(client, dm, eid, body))
+        dm_states[result["version"]] = result["state"]
+        public.append((await client.get(link["api_url"])).text)
+        return result
+
+    await step("add", {"character_id": aria_character})
+    aria = dm_states[1]["combatants"][0]["id"]
+    vex_body = {"name": "Assassin Vex", "alias": "Shadowy Figure", "hidden": True,
+                "max_hp": 40, "ac": 17, "initiative": 25, "notes": "poison blade"}  # fmt: skip
+    await step("add", vex_body)
+    orc_body = {"name": "Orc Warlord", "alias": "Brute", "max_hp": 30, "ac": 13,
+                "initiative": 15, "notes": "flees at 5 hp"}  # fmt: skip
+    await step("add", orc_body)
+    mordak_body = {"name": "Mordak the Priest", "alias": "Cowled One", "hidden": True,
+                   "max_hp": 22, "initiative": 10, "group": "coven"}  # fmt: skip
+    await step("add", mordak_body)
+    added = await step("add", {"name": "Cultist", "max_hp": 9, "group": "coven"})
+    ids = {c["name"]: c["id"] for c in added["state"]["combatants"]}
+    vex, orc = ids["Assassin Vex"], ids["Orc Warlord"]
+    mordak, cultist = ids["Mordak the Priest"], ids["Cultist"]
+    hidden_ids = {vex, mordak}
+    await step("act", {"type": "set_initiative", "combatant_id": aria, "initiative": 18})
+
+    expected: dict[int, tuple[str | None, int]] = {}
+
+    async def expect(body: Json, turn: str | None, round_: int) -> None:
+        result = await step("act", body)
+        expected[result["version"]] = (turn, round_)
+
+    await expect({"type": "start_combat"}, None, 1)  # Vex opens round 1, unseen
+    assert dm_states[max(dm_states)]["turn"] == vex
+    await expect({"type": "next_turn"}, aria, 1)
+    await expect({"type": "damage", "targets": [orc], "amount": 16}, aria, 1)
+    frightened = {"type": "add_condition", "targets": [aria], "condition": "frightened",
+                  "duration": {"rounds": 1, "ends": "end", "of": vex},
+                  "save": {"ability": "wis", "dc": 15}, "source": "Assassin Vex"}  # fmt: skip
+    await expect(frightened, aria, 1)
+    await expect({"type": "add_condition", "targets": [orc], "condition": "poisoned"}, aria, 1)
+    await expect({"type": "damage", "targets": [vex, mordak], "amount": 5}, aria, 1)
+    await expect({"type": "next_turn"}, orc, 1)
+    await expect({"type": "next_turn"}, cultist, 1)  # the coven's turn, led by Mordak
+    assert dm_states[max(dm_states)]["turn"] == mordak
+    await expect({"type": "next_turn"}, cultist, 1)  # round 2 opens with Vex, unseen
+    assert dm_states[max(dm_states)]["round"] == 2
+    await expect({"type": "damage", "targets": [orc], "amount": 20}, cultist, 1)
+    await expect({"type": "next_turn"}, aria, 2)  # Vex's turn ends: frightened drops
+    await expect({"type": "undo"}, cultist, 1)
+    await expect({"type": "previous_turn"}, cultist, 1)
+    await expect({"type": "set_hidden", "combatant_id": mordak, "hidden": True}, cultist, 1)
+    await expect({"type": "end_combat"}, None, 2)
+
+    last = max(dm_states)
+    messages = await player.until(last)
+    await player.close()
+    # Every version exactly once, in order, even those the table cannot tell apart.
+    assert [m["version"] for m in messages] == list(range(0, last + 1))
+    assert messages[0]["type"] == "snapshot"
+    for raw in player.raw + public:
+        assert not leaks(raw, hidden_ids), (leaks(raw, hidden_ids), raw)
+    by_version = {m["version"]: m["state"] for m in messages}
+    for version, (turn, round_) in expected.items():
+        state = by_version[version]
+        if state["status"] == "active":
+            assert (state["turn"], state["round"]) == (turn, round_), version
+    assert [json.loads(p)["version"] for p in public] == list(range(1, last + 1))
+    assert [json.loads(p) for p in public] == [by_version[v] for v in range(1, last + 1)]
+    assert all(m["event"] == {"seq": m["version"]} for m in messages[1:])
+    orc_seen = next(c for c in by_version[9]["combatants"] if c["id"] == orc)
+    assert orc_seen["name"] == "Brute" and orc_seen["status"] == "bloodied"
+    aria_seen: Any = next(c for c in by_version[10]["combatants"] if c["id"] == aria)
+    assert aria_seen["conditions"] == [{"name": "frightened"}]

@@ -1,0 +1,167 @@
+"""The live streams on a real Uvicorn (in the tests' loop), on every test database."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from tests.conftest import assert_problem, register
+from tests.realtime.helpers import Json, Stream, act, add, bearer, new_encounter, share
+
+
+async def _goblin_fight(client: httpx.AsyncClient, dm: Json, campaign: Json) -> tuple[str, str]:
+    eid = (await new_encounter(client, dm, campaign))["id"]
+    added = await add(client, dm, eid, {"name": "Goblin", "max_hp": 7, "initiative": 12})
+    return eid, added["state"]["combatants"][0]["id"]
+
+
+async def test_dm_stream_snapshot_then_every_change_in_order(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    eid, goblin = await _goblin_fight(client, dm, campaign)
+    stream = await Stream.open(f"ws://{live}/api/encounters/{eid}/ws?access_token={bearer(dm)}")
+    first = await stream.next()
+    assert first["type"] == "snapshot" and first["version"] == 1
+    assert first["state"] == (await client.get(f"/api/encounters/{eid}", headers=dm)).json()
+
+    versions = [await act(client, dm, eid, {"type": "start_combat"})]
+    for _ in range(5):
+        hit = {"type": "damage", "targets": [goblin], "amount": 1}
+        versions.append(await act(client, dm, eid, hit))
+    messages = await stream.until(versions[-1]["version"])
+    assert [m["version"] for m in messages] == list(range(2, 8))
+    assert all(m["type"] == "event" for m in messages)
+    for message, result in zip(messages, versions, strict=True):
+        assert message["state"] == result["state"]
+        assert message["event"]["seq"] == message["version"]
+        assert message["event"]["text"] == result["events"][0]["text"]
+    await stream.close()
+
+
+async def test_authorization_header_and_no_message_for_strangers(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    eid, _ = await _goblin_fight(client, dm, campaign)
+    url = f"ws://{live}/api/encounters/{eid}/ws"
+    by_header = await Stream.open(url, additional_headers=dm)
+    assert (await by_header.next())["type"] == "snapshot"
+    await by_header.close()
+
+    stranger = await register(client)
+    for bad in (
+        url,
+        f"{url}?access_token=not-a-jwt",
+        f"{url}?access_token={bearer(stranger)}",
+        f"ws://{live}/api/encounters/no-such-encounter/ws?access_token={bearer(dm)}",
+    ):
+        # Refused during the handshake: not one message, not even an accepted socket.
+        with pytest.raises(InvalidStatus) as refused:
+            await Stream.open(bad)
+        assert refused.value.response.status_code == 403
+    with pytest.raises(InvalidStatus):
+        await Stream.open(url, additional_headers=stranger)
+
+
+async def test_reconnect_with_since_gets_exactly_what_it_missed(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    eid, goblin = await _goblin_fight(client, dm, campaign)
+    base = f"ws://{live}/api/encounters/{eid}/ws?access_token={bearer(dm)}"
+    stream = await Stream.open(base)
+    assert (await stream.next())["version"] == 1
+    await act(client, dm, eid, {"type": "start_combat"})
+    assert (await stream.next())["version"] == 2
+    await stream.close()
+
+    for _ in range(3):
+        await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
+    await act(client, dm, eid, {"type": "undo"})
+    back = await Stream.open(f"{base}&since=2")
+    missed = await back.until(6)
+    assert [(m["type"], m["version"]) for m in missed] == [("event", v) for v in (3, 4, 5, 6)]
+    # Past states come from the log: 7 HP, then 6, 5, 4, then the undo back to 5.
+    assert [m["state"]["combatants"][0]["hp"] for m in missed] == [6, 5, 4, 5]
+    assert missed[-1]["event"]["type"] == "undo"
+    live_one = await act(client, dm, eid, {"type": "next_turn"})
+    message = await back.next()
+    assert message["version"] == 7 and message["state"] == live_one["state"]
+    await back.close()
+
+    # Up to date: nothing until the next change. Unknown (ahead): a snapshot.
+    current = await Stream.open(f"{base}&since=7")
+    await act(client, dm, eid, {"type": "next_turn"})
+    assert (await current.next())["version"] == 8
+    await current.close()
+    ahead = await Stream.open(f"{base}&since=99")
+    snapshot = await ahead.next()
+    assert snapshot["type"] == "snapshot" and snapshot["version"] == 8
+    await ahead.close()
+
+
+async def test_player_stream_and_link_rotation(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    eid, goblin = await _goblin_fight(client, dm, campaign)
+    r = await client.post(f"/api/encounters/{eid}/share", headers=dm)
+    assert r.status_code == 201
+    link = r.json()
+    token = link["token"]
+    assert len(token) >= 43 and link["url"] == f"/play/{token}"
+    assert link["api_url"] == f"/api/public/encounters/{token}"
+    public = await client.get(link["api_url"])
+    assert public.status_code == 200 and public.headers["cache-control"] == "no-store"
+    assert public.json()["combatants"][0]["status"] == "healthy"
+
+    player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
+    snapshot = await player.next()
+    assert snapshot == {"type": "snapshot", "version": 1, "state": public.json()}
+    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 4})
+    event = await player.next()
+    assert event["type"] == "event" and event["version"] == 2 and event["event"] == {"seq": 2}
+    assert event["state"]["combatants"][0]["status"] == "bloodied"
+
+    # Rotation: the old link is dead at once, and so is the screen opened with it.
+    r = await client.post(f"/api/encounters/{eid}/share", headers=dm)
+    assert r.status_code == 200
+    new = r.json()
+    assert new["token"] != token
+    assert await player.closed_with() == 4403
+    assert_problem(await client.get(link["api_url"]), 404)
+    with pytest.raises(InvalidStatus):
+        await Stream.open(f"ws://{live}{link['api_url']}/ws")
+    fresh = await Stream.open(f"ws://{live}{new['api_url']}/ws")
+    assert (await fresh.next())["version"] == 2
+
+    stranger = await register(client)
+    assert_problem(await client.post(f"/api/encounters/{eid}/share", headers=stranger), 404)
+    assert_problem(await client.delete(f"/api/encounters/{eid}/share", headers=stranger), 404)
+    assert (await client.delete(f"/api/encounters/{eid}/share", headers=dm)).status_code == 204
+    assert await fresh.closed_with() == 4403
+    assert_problem(await client.get(new["api_url"]), 404)
+    assert_problem(await client.get("/api/public/encounters/" + "x" * 500), 404)
+
+
+async def test_metrics_count_sockets_and_messages(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    eid, goblin = await _goblin_fight(client, dm, campaign)
+    link = await share(client, dm, eid)
+
+    def sample(text: str, name: str, audience: str) -> float:
+        for line in text.splitlines():
+            if line.startswith(f'{name}{{audience="{audience}"}}'):
+                return float(line.split()[-1])
+        return 0.0
+
+    before = (await client.get("/api/metrics")).text
+    player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
+    await player.next()
+    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
+    await player.next()
+    after = (await client.get("/api/metrics")).text
+    opened = "websocket_connections_open"
+    sent = "encounter_events_broadcast_total"
+    assert sample(after, opened, "player") == sample(before, opened, "player") + 1
+    assert sample(after, sent, "player") >= sample(before, sent, "player") + 2
+    await player.close()

@@ -1,0 +1,73 @@
+"""A real server and a real headless Chromium for the front end's end-to-end tests.
+
+Chromium is Debian's (``apt-get install chromium``), driven by the ``playwright``
+package. Without it the browser tests skip locally, and fail under CI (``CI`` set):
+a CI run that silently skipped the front end would prove nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from tests.conftest import migrate
+from tests.servers import gunicorn
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
+
+
+def _chromium_found() -> bool:
+    return CHROMIUM.is_file()
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required when CI is set)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """``gunicorn main:app`` with one worker on a fresh SQLite database: its base URL."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+    await migrate(url)
+    log = tmp_path_factory.mktemp("web-log") / "server.log"
+    with contextlib.ExitStack() as stack:
+        base = await asyncio.to_thread(stack.enter_context, gunicorn(url, workers=1, log_path=log))
+        yield base
+        await asyncio.to_thread(stack.close)
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    if not _chromium_found():
+        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
