@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
 cd backend
-echo "== ruff" && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .
-echo "== mypy --strict app" && ../.venv/bin/mypy
-echo "== pytest" && exec ../.venv/bin/pytest "$@"
+echo "== ruff"
+../.venv/bin/ruff check .
+../.venv/bin/ruff format --check .
+echo "== mypy --strict app"
+../.venv/bin/mypy
+echo "== pytest"
+exec ../.venv/bin/pytest "$@"

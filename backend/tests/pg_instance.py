@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import pytest
@@ -71,8 +71,6 @@ def pg_instance() -> Iterator[PgInstance]:
     try:
         yield inst
     finally:
-        try:
+        with suppress(subprocess.CalledProcessError):
             inst.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(root, ignore_errors=True)

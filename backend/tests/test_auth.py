@@ -28,7 +28,9 @@ async def test_register_login_me(client: httpx.AsyncClient) -> None:
     claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"])
     assert {"sub", "exp", "iat"} <= set(claims)
 
-    me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await client.get(
+        "/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json()["display_name"] == "Mira"
 
@@ -49,7 +51,9 @@ async def test_email_unique_regardless_of_case(client: httpx.AsyncClient) -> Non
         {"email": "a@example.com", "password": "long enough", "admin": True},
     ],
 )
-async def test_register_rejects_bad_input(client: httpx.AsyncClient, body: dict[str, object]) -> None:
+async def test_register_rejects_bad_input(
+    client: httpx.AsyncClient, body: dict[str, object]
+) -> None:
     problem = assert_problem(await client.post("/api/auth/register", json=body), 422)
     assert problem["errors"] and problem["errors"][0]["loc"][0] == "body"
 

@@ -80,7 +80,9 @@ async def test_co_dm_lifecycle(
 
     # The co-DM sees and edits the campaign, but cannot delete it or manage DMs.
     assert (await client.get(url, headers=co)).json()["role"] == "co_dm"
-    assert (await client.patch(url, json={"description": "co-edited"}, headers=co)).status_code == 200
+    assert (
+        await client.patch(url, json={"description": "co-edited"}, headers=co)
+    ).status_code == 200
     assert_problem(await client.delete(url, headers=co), 403)
     assert_problem(await client.post(f"{url}/members", json={"email": email}, headers=co), 403)
     members = (await client.get(f"{url}/members", headers=co)).json()
@@ -95,5 +97,7 @@ async def test_campaign_validation(client: httpx.AsyncClient, dm: dict[str, str]
     assert_problem(await client.post("/api/campaigns", json={}, headers=dm), 422)
     r = await client.post("/api/campaigns", json={"name": "ok"}, headers=dm)
     cid = r.json()["id"]
-    assert_problem(await client.patch(f"/api/campaigns/{cid}", json={"name": None}, headers=dm), 422)
+    assert_problem(
+        await client.patch(f"/api/campaigns/{cid}", json={"name": None}, headers=dm), 422
+    )
     assert (await client.get(f"/api/campaigns/{cid}", headers=dm)).json()["name"] == "ok"

@@ -32,7 +32,10 @@ async def test_health_503_when_database_unreachable() -> None:
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
     await client.get("/api/campaigns/abc")  # 401, templated route
     text = (await client.get("/api/metrics")).text
-    assert 'http_requests_total{method="GET",route="/api/campaigns/{campaign_id}",status="401"}' in text
+    assert (
+        'http_requests_total{method="GET",route="/api/campaigns/{campaign_id}",status="401"}'
+        in text
+    )
     assert "http_request_duration_seconds_bucket" in text
     assert "http_requests_in_flight" in text
     assert "encounter_actions_applied_total" in text.replace("# HELP ", "")

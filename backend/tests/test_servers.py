@@ -18,7 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 def _count(metrics: str, route: str) -> float:
-    pattern = rf'http_requests_total\{{method="GET",route="{re.escape(route)}",status="200"\}} (\S+)'
+    pattern = (
+        rf'http_requests_total\{{method="GET",route="{re.escape(route)}",status="200"\}} (\S+)'
+    )
     return sum(float(v) for v in re.findall(pattern, metrics))
 
 
