@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,3 +46,47 @@ def test_mask_secret_keys() -> None:
         "Authorization": "***",
         "n": 1,
     }
+
+
+def test_url_tokens_never_reach_a_real_servers_log(tmp_path: Path) -> None:
+    """Uvicorn logs WebSocket paths; the player token and access token in them are scrubbed."""
+    import asyncio
+
+    import websockets
+
+    from tests.conftest import migrate
+    from tests.servers import gunicorn
+
+    url = f"sqlite:///{tmp_path}/logs.db"
+    asyncio.run(migrate(url))
+    log_path = tmp_path / "server.log"
+    with gunicorn(url, workers=1, log_path=log_path) as base:
+        with httpx.Client(base_url=base) as c:
+            email = unique_email()
+            c.post("/api/auth/register", json={"email": email, "password": "a long password"})
+            token = c.post(
+                "/api/auth/login", json={"email": email, "password": "a long password"}
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            campaign = c.post("/api/campaigns", json={"name": "Logs"}, headers=auth).json()
+            enc = c.post(
+                f"/api/campaigns/{campaign['id']}/encounters", json={"name": "L"}, headers=auth
+            ).json()
+            share = c.post(f"/api/encounters/{enc['id']}/share", headers=auth).json()["token"]
+            assert c.get(f"/api/public/encounters/{share}").status_code == 200
+            assert c.get(f"/play/{share}").status_code == 200
+
+        async def sockets() -> None:
+            ws_base = base.replace("http://", "ws://")
+            async with websockets.connect(f"{ws_base}/api/public/encounters/{share}/ws") as ws:
+                assert '"snapshot"' in str(await ws.recv())
+            dm_url = f"{ws_base}/api/encounters/{enc['id']}/ws?access_token={token}"
+            async with websockets.connect(dm_url) as ws:
+                assert '"snapshot"' in str(await ws.recv())
+
+        asyncio.run(sockets())
+    text = log_path.read_text()
+    assert "/api/public/encounters/{token}/ws" in text  # logged, scrubbed
+    assert share not in text
+    assert token not in text
+    assert token.split(".")[2] not in text

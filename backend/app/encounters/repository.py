@@ -40,7 +40,7 @@ async def get_for_member(
 
 async def lock_for_member(
     session: AsyncSession, encounter_id: str, user_id: str
-) -> Row[Any] | None:
+) -> Row[str, str, int, str] | None:
     """(id, campaign_id, version, state as JSON text) of the encounter if the user DMs its
     campaign, with the row lock that serialises actions on it (PostgreSQL;
     SQLite's BEGIN IMMEDIATE already serialises writers)."""

@@ -8,6 +8,7 @@ password or token can never reach the log even by mistake.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -15,6 +16,31 @@ from typing import Any
 import structlog
 
 SECRET_KEYS = ("password", "token", "secret", "authorization", "cookie", "jwt")
+
+# Secrets that can ride in a URL: player-view tokens in paths, access tokens in
+# WebSocket query strings (Uvicorn logs "WebSocket <path>" lines with both).
+_URL_SECRETS = (
+    (re.compile(r"(/api/public/encounters/)[^/\s?\"']+"), r"\1{token}"),
+    (re.compile(r"(/play/)[^/\s?\"']+"), r"\1{token}"),
+    (re.compile(r"(access_token=)[^&\s\"']+"), r"\1***"),
+)
+
+
+def scrub(text: str) -> str:
+    for pattern, replacement in _URL_SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _ScrubUrls(logging.Filter):
+    """Rewrites a record's message so URL-borne tokens never reach the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
 
 
 def _mask_secrets(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
@@ -66,6 +92,7 @@ def configure_logging(level: str = "INFO") -> None:
         ],
     )
     handler = _StdoutHandler()
+    handler.addFilter(_ScrubUrls())
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -18,15 +18,20 @@ class StatBlock(TimestampMixin, Base):
 
     __tablename__ = "statblocks"
     __table_args__ = (
-        # Search filters on these columns and sorts by name. On PostgreSQL the
-        # name index carries them all, so a search reads this small index
-        # rather than the table, whose rows are wide with their JSON; on
-        # SQLite it is a plain index on the name. (A prefix-only index, such
-        # as text_pattern_ops, would not help: the name matches anywhere.)
+        # Everything search filters and sorts on, led by the name: a search reads
+        # this small index instead of the table, whose rows are wide with their
+        # JSON (an index-only scan on PostgreSQL, a covering index on SQLite).
+        # A prefix-only index (text_pattern_ops) would not help: names match
+        # anywhere, so the whole index is scanned either way.
         Index(
-            "ix_statblocks_name_lower",
+            "ix_statblocks_search",
             "name_lower",
-            postgresql_include=["id", "source", "owner_id", "challenge_rating", "type", "size"],
+            "source",
+            "owner_id",
+            "challenge_rating",
+            "type",
+            "size",
+            "id",
         ),
     )
 

@@ -83,9 +83,27 @@ def _rank(text: str | None) -> ColumnElement[Any]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a search result shows: the columns plus a few fields of ``data``."""
+
+    id: str
+    name: str
+    source: str
+    size: str
+    type: str
+    challenge_rating: float
+    xp: int
+    subtype: str | None
+    alignment: str | None
+    ac: int
+    hp: int
+    hit_dice: str | None
+
+
 async def search(
     session: AsyncSession, user_id: str, search: Search, *, limit: int, offset: int
-) -> tuple[list[StatBlock], int]:
+) -> tuple[list[Summary], int]:
     """The SRD and the user's homebrew matching ``search``: best match first,
     then by name; with the total number of matches."""
     where = _filters(search, user_id)
@@ -102,15 +120,30 @@ async def search(
     else:
         count = select(func.count()).select_from(StatBlock).where(*where)
         total = int((await session.execute(count)).scalar_one())
-    return await get_many(session, ids), total
+    return await summaries(session, ids), total
 
 
-async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[StatBlock]:
-    """The rows with these ids, in the order of ``ids``."""
+async def summaries(session: AsyncSession, ids: Sequence[str]) -> list[Summary]:
+    """Summaries of these stat blocks, in the order of ``ids``. Only the fields
+    shown are taken out of ``data``, in the database."""
     if not ids:
         return []
-    found = await session.execute(select(StatBlock).where(StatBlock.id.in_(ids)))
-    by_id = {block.id: block for block in found.scalars()}
+    data = StatBlock.data
+    stmt = select(
+        StatBlock.id,
+        StatBlock.name,
+        StatBlock.source,
+        StatBlock.size,
+        StatBlock.type,
+        StatBlock.challenge_rating,
+        StatBlock.xp,
+        data["subtype"].as_string(),
+        data["alignment"].as_string(),
+        data["ac"].as_integer(),
+        data["hp"].as_integer(),
+        data["hit_dice"].as_string(),
+    ).where(StatBlock.id.in_(ids))
+    by_id = {row[0]: Summary(*row) for row in await session.execute(stmt)}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -142,11 +175,6 @@ async def add(session: AsyncSession, block: StatBlock) -> StatBlock:
     session.add(block)
     await session.flush()
     return block
-
-
-async def add_many(session: AsyncSession, blocks: Sequence[StatBlock]) -> None:
-    session.add_all(blocks)
-    await session.flush()
 
 
 async def remove(session: AsyncSession, block: StatBlock) -> None:

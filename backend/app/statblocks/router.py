@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
@@ -56,23 +57,9 @@ class StatBlockOut(StatBlockData):
     updated_at: dt.datetime
 
 
-def summary_of(block: StatBlock) -> StatBlockSummary:
-    data = block.data
-    return StatBlockSummary(
-        id=block.id,
-        name=block.name,
-        source=block.source,
-        size=block.size,
-        type=block.type,
-        subtype=data.get("subtype"),
-        alignment=str(data.get("alignment", "")),
-        challenge_rating=block.challenge_rating,
-        cr=cr_label(block.challenge_rating),
-        xp=block.xp,
-        ac=int(data["ac"]),
-        hp=int(data["hp"]),
-        hit_dice=data.get("hit_dice"),
-    )
+def summary_of(found: repository.Summary) -> StatBlockSummary:
+    fields = {**asdict(found), "alignment": found.alignment or ""}
+    return StatBlockSummary.model_validate({**fields, "cr": cr_label(found.challenge_rating)})
 
 
 def out(block: StatBlock) -> StatBlockOut:

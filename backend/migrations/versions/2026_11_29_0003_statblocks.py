@@ -41,9 +41,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('statblocks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statblocks_challenge_rating'), ['challenge_rating'], unique=False)
-        # Covering on PostgreSQL (search is an index-only scan), plain on SQLite.
-        batch_op.create_index(batch_op.f('ix_statblocks_name_lower'), ['name_lower'], unique=False, postgresql_include=['id', 'source', 'owner_id', 'challenge_rating', 'type', 'size'])
         batch_op.create_index(batch_op.f('ix_statblocks_owner_id'), ['owner_id'], unique=False)
+        # Search reads only this index (covering), never the wide rows.
+        batch_op.create_index('ix_statblocks_search', ['name_lower', 'source', 'owner_id', 'challenge_rating', 'type', 'size', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_statblocks_size'), ['size'], unique=False)
         batch_op.create_index(batch_op.f('ix_statblocks_type'), ['type'], unique=False)
 
@@ -88,7 +88,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_statblocks_type'))
         batch_op.drop_index(batch_op.f('ix_statblocks_size'))
         batch_op.drop_index(batch_op.f('ix_statblocks_owner_id'))
-        batch_op.drop_index(batch_op.f('ix_statblocks_name_lower'))
+        batch_op.drop_index('ix_statblocks_search')
         batch_op.drop_index(batch_op.f('ix_statblocks_challenge_rating'))
 
     op.drop_table('statblocks')

@@ -140,6 +140,8 @@ async def test_dm_runs_combat_and_the_table_watches_live(server: str, browser: A
     await second.goto(dm.url)
     await expect(second.locator("#live-indicator")).to_have_text("live")
     await expect(second.locator("#order > li")).to_have_count(4)
+    # Background tabs get no animation frames, and clicks wait for stable elements.
+    await dm.bring_to_front()
 
     # Initiative: roll for everyone, put the assassin last, start.
     await dm.get_by_role("button", name="Roll initiative").click()
@@ -218,6 +220,7 @@ async def test_dm_runs_combat_and_the_table_watches_live(server: str, browser: A
     await _no_horizontal_scroll(phone)
     await phone.screenshot(path=str(SCREENSHOTS / "initiative-dm-phone.png"), full_page=True)
     await _no_horizontal_scroll(table)
+    await dm.bring_to_front()
 
     # The player view on a TV.
     tv_context = await browser.new_context(viewport={"width": 1920, "height": 1080})
