@@ -31,7 +31,8 @@ except ValueError as exc:  # pydantic's ValidationError names the variable
 
 bind = f"0.0.0.0:{_settings.port}"
 workers = _settings.web_concurrency
-worker_class = "uvicorn_worker.UvicornWorker"
+# Uvicorn's worker, without WebSocket compression (see app/realtime/worker.py).
+worker_class = "app.realtime.worker.UvicornWorker"
 # SIGTERM: stop accepting, let in-flight requests finish, then exit.
 graceful_timeout = 8
 timeout = 60

@@ -39,9 +39,7 @@ sys.path.insert(0, str(BACKEND))
 
 from tests.servers import BIN_DIR, free_port, wait_until_healthy  # noqa: E402
 
-BASE_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+BASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def dsn_for(db: str) -> str:
@@ -153,16 +151,12 @@ async def main() -> None:
             sample_state = (await c.get(f"/api/encounters/{encounters[0][0]}")).text
 
         conn = await asyncpg.connect(url)
-        await conn.execute(
-            "CREATE TABLE bench_rows (id int PRIMARY KEY, version int, state jsonb)"
-        )
+        await conn.execute("CREATE TABLE bench_rows (id int PRIMARY KEY, version int, state jsonb)")
         await conn.execute(
             "CREATE TABLE bench_log (id bigserial PRIMARY KEY, row_id int, seq int, data jsonb)"
         )
         for i in range(args.encounters):
-            await conn.execute(
-                "INSERT INTO bench_rows VALUES ($1, 0, $2)", i, sample_state
-            )
+            await conn.execute("INSERT INTO bench_rows VALUES ($1, 0, $2)", i, sample_state)
         procs.append(start([str(BIN_DIR / "gunicorn"), "minimal_app:app", "-w", "3", "-k",
                             "uvicorn_worker.UvicornWorker", "--bind", f"127.0.0.1:{base_port}",
                             "--log-level", "warning"],
@@ -175,9 +169,7 @@ async def main() -> None:
         read_reqs = [("GET", f"/api/encounters/{e}", None) for e, _ in encounters]
         base_read = [("GET", f"/read/{i}", None) for i in range(args.encounters)]
 
-        results: dict[str, list[float]] = {
-            k: [] for k in ("act", "write", "read", "rowread")
-        }
+        results: dict[str, list[float]] = {k: [] for k in ("act", "write", "read", "rowread")}
         async with (
             httpx.AsyncClient(
                 base_url=ours,
@@ -188,24 +180,18 @@ async def main() -> None:
             httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as bc,
         ):
             for _ in range(args.rounds):
-                results["act"].append(
-                    await hammer(oc, action_reqs, args.seconds, args.concurrency)
-                )
+                results["act"].append(await hammer(oc, action_reqs, args.seconds, args.concurrency))
                 results["write"].append(
                     await hammer(bc, base_write, args.seconds, args.concurrency)
                 )
-                results["read"].append(
-                    await hammer(oc, read_reqs, args.seconds, args.concurrency)
-                )
+                results["read"].append(await hammer(oc, read_reqs, args.seconds, args.concurrency))
                 results["rowread"].append(
                     await hammer(bc, base_read, args.seconds, args.concurrency)
                 )
 
             # Read cost against log length: one encounter with 10 events, then 10,000.
             fresh = (
-                await oc.post(
-                    f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Long"}
-                )
+                await oc.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Long"})
             ).json()
             eid = fresh["id"]
             add = await oc.post(f"/api/encounters/{eid}/combatants",
@@ -217,9 +203,7 @@ async def main() -> None:
                     json={"type": "damage", "targets": [target], "amount": 1},
                 )
             short = await latency(oc, f"/api/encounters/{eid}")
-            events = (await oc.get(f"/api/encounters/{eid}/events?limit=1000")).json()[
-                "items"
-            ]
+            events = (await oc.get(f"/api/encounters/{eid}/events?limit=1000")).json()["items"]
             last = events[-1]
             await conn.executemany(
                 "INSERT INTO encounter_events (encounter_id, seq, type, data, text, reminders, created_at)"
@@ -229,9 +213,7 @@ async def main() -> None:
                     for k in range(9990)
                 ],
             )
-            await conn.execute(
-                "UPDATE encounters SET version = 10000 WHERE id = $1", eid
-            )
+            await conn.execute("UPDATE encounters SET version = 10000 WHERE id = $1", eid)
             long = await latency(oc, f"/api/encounters/{eid}")
         await conn.close()
 

@@ -30,10 +30,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     global STATE
     pool = await asyncpg.create_pool(DSN, min_size=2, max_size=10)
     async with pool.acquire() as conn:
-        STATE = (
-            await conn.fetchval("SELECT state::text FROM bench_rows WHERE id = 0")
-            or "{}"
-        )
+        STATE = await conn.fetchval("SELECT state::text FROM bench_rows WHERE id = 0") or "{}"
     yield
     await pool.close()
 
@@ -65,9 +62,7 @@ async def read(request: Request) -> Response:
     row = int(request.path_params["row"])
     assert pool is not None
     async with pool.acquire() as conn:
-        state = await conn.fetchval(
-            "SELECT state::text FROM bench_rows WHERE id = $1", row
-        )
+        state = await conn.fetchval("SELECT state::text FROM bench_rows WHERE id = $1", row)
     return Response(state, media_type="application/json")
 
 

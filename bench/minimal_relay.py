@@ -3,7 +3,8 @@
 ``POST /publish`` runs ``pg_notify`` with its body; every worker LISTENs on one
 connection and sends each payload, as it came, to every socket it holds. No auth, no
 state, no ordering, no redaction. Served like the product:
-``gunicorn minimal_relay:app -k uvicorn_worker.UvicornWorker -w 3`` (DATABASE_URL set).
+``gunicorn minimal_relay:app -k minimal_relay.Worker -w 3`` (DATABASE_URL set), whose
+worker, like the product's, does not offer permessage-deflate.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from uvicorn_worker import UvicornWorker
 
 CHANNEL = "bench_relay"
+
+
+class Worker(UvicornWorker):
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "ws_per_message_deflate": False}
+
+
 sockets: set[WebSocket] = set()
 state: dict[str, Any] = {}
 

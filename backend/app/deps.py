@@ -22,7 +22,9 @@ from app.config import Settings
 from app.errors import InvalidToken, Unauthorized
 
 
-def get_app_settings(request: Request) -> Settings:
+# Dependencies without I/O are still `async def`: FastAPI runs plain `def` ones in a
+# worker thread, and that hop costs more than the dependency itself.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -35,8 +37,17 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return maker
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with get_sessionmaker(request)() as session:
+    # Reads run in autocommit: no BEGIN/COMMIT round trips for a request that
+    # writes nothing. Every other method gets one transaction.
+    if request.method in _READS:
+        maker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    else:
+        maker = get_sessionmaker(request)
+    async with maker() as session:
         try:
             yield session
         except BaseException:

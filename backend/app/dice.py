@@ -62,11 +62,13 @@ class DiceRoller:
             raise InvalidDiceExpression(f"At most {MAX_DICE} dice in one roll.")
         try:
             result = d20.Roller(context=d20.RollContext(max_rolls=MAX_DICE)).roll(ast)
+            # d20 evaluates lazily: "1/0" only fails when the total is read.
+            total = int(result.total)
         except (d20.RollError, ZeroDivisionError, ValueError) as exc:
             raise InvalidDiceExpression(f"Cannot roll {expression!r}: {exc}") from exc
         return Roll(
             expression=expression,
-            total=int(result.total),
+            total=total,
             breakdown=str(result),
             natural=_natural_d20(result),
         )

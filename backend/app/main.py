@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
+        app.state.read_sessionmaker = session_factory(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         hub = app.state.hub = Hub(app.state.sessionmaker, settings.database_url)
         await hub.start()
         log.info(

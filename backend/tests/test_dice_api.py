@@ -67,3 +67,10 @@ async def test_a_signed_in_user_can_roll_too(client: httpx.AsyncClient, dm: dict
 async def test_bad_expressions_are_422(client: httpx.AsyncClient, body: dict[str, object]) -> None:
     problem = assert_problem(await client.post("/api/dice/roll", json=body), 422)
     assert problem["detail"]
+
+
+def test_division_by_zero_is_a_clean_refusal() -> None:
+    from app.dice import DiceRoller, InvalidDiceExpression
+
+    with pytest.raises(InvalidDiceExpression):
+        DiceRoller().roll("1/0")

@@ -21,7 +21,7 @@ async def encounter_for_member(
 MemberEncounter = Annotated[Encounter, Depends(encounter_for_member)]
 
 
-def if_match_version(
+async def if_match_version(
     if_match: Annotated[
         str | None,
         Header(

@@ -210,6 +210,9 @@ def from_export(payload: Mapping[str, Any], encounter_id: str) -> EncounterState
         settings=source.settings,
     )
     refresh_order(state)
+    if state.status == "ended":
+        # A finished fight's summary is a function of its final state.
+        state.summary = rules.combat_summary(state)
     return state
 
 

@@ -3,7 +3,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, cast, exists, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -12,7 +25,7 @@ from app.db import utcnow
 from app.encounters.models import Encounter, EncounterEvent
 
 
-def _member_filter(user_id: str) -> Any:
+def _member_filter(user_id: Any) -> Any:
     is_member = exists().where(
         CampaignMember.campaign_id == Campaign.id, CampaignMember.user_id == user_id
     )
@@ -38,24 +51,29 @@ async def get_for_member(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+# Built once: constructing a statement costs more than running it on the action path.
+_LOCK_FOR_MEMBER = (
+    select(
+        Encounter.id,
+        Encounter.campaign_id,
+        Encounter.version,
+        cast(Encounter.state, Text).label("state"),
+    )
+    .join(Campaign, Campaign.id == Encounter.campaign_id)
+    .where(Encounter.id == bindparam("encounter_id"), _member_filter(bindparam("user_id")))
+    .with_for_update(of=Encounter)
+)
+
+
 async def lock_for_member(
     session: AsyncSession, encounter_id: str, user_id: str
 ) -> Row[str, str, int, str] | None:
-    """(id, campaign_id, version, state as JSON text) of the encounter if the user DMs its
-    campaign, with the row lock that serialises actions on it (PostgreSQL;
+    """(id, campaign_id, version, state as JSON text) of the encounter if the user
+    DMs its campaign, with the row lock that serialises actions on it (PostgreSQL;
     SQLite's BEGIN IMMEDIATE already serialises writers)."""
-    stmt = (
-        select(
-            Encounter.id,
-            Encounter.campaign_id,
-            Encounter.version,
-            cast(Encounter.state, Text).label("state"),
-        )
-        .join(Campaign, Campaign.id == Encounter.campaign_id)
-        .where(Encounter.id == encounter_id, _member_filter(user_id))
-        .with_for_update(of=Encounter)
-    )
-    return (await session.execute(stmt)).one_or_none()
+    params = {"encounter_id": encounter_id, "user_id": user_id}
+    row = (await session.execute(_LOCK_FOR_MEMBER, params)).one_or_none()
+    return row
 
 
 async def get_by_share_hash(session: AsyncSession, token_hash: str) -> Encounter | None:

@@ -47,10 +47,20 @@ if TYPE_CHECKING:
 
 MAX_COMBATANTS = 500
 
-__all__ = ["Event", "apply", "decide"]
+__all__ = ["Event", "apply", "decide", "resolve"]
 
 
 def decide(state: EncounterState, action: Action | AddCombatants, roller: Roller) -> Event:
+    """The one event ``action`` produces in ``state`` (refusals raise)."""
+    return resolve(state, action, roller)[0]
+
+
+def resolve(
+    state: EncounterState, action: Action | AddCombatants, roller: Roller
+) -> tuple[Event, EncounterState]:
+    """The event and the state it leads to, which equals ``apply(state, event)``
+    (the tests check it on every action) without replaying the patch: the
+    service's hot path."""
     if isinstance(action, Undo):
         raise ValueError("undo is the service's job (it restores stored snapshots)")
     handler = _HANDLERS.get(type(action))
@@ -60,7 +70,7 @@ def decide(state: EncounterState, action: Action | AddCombatants, roller: Roller
     draft.data["action"] = action.model_dump(mode="json")
     event_type = handler(draft, action, roller)
     refresh_order(draft.state)
-    return draft.event(event_type)
+    return draft.event(event_type), draft.state
 
 
 def apply(state: EncounterState, event: Event) -> EncounterState:

@@ -38,6 +38,9 @@ from app.observability import metrics
 from app.realtime.publish import change_notice, publish_change
 
 
+MAX_NAME = 100
+
+
 class EncounterNotFound(NotFound):
     type = "encounter-not-found"
     title = "Encounter not found"
@@ -119,8 +122,7 @@ async def perform(
         after = EncounterState.model_validate(target.state_before)
         undo_of: int | None = target.seq
     else:
-        event = rules.decide(before, action, roller)
-        after = rules.apply(before, event)
+        event, after = rules.resolve(before, action, roller)
         undo_of = None
     outcome = await record(
         session,
@@ -293,8 +295,14 @@ def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
 
 
 def numbered_names(base: str, count: int, existing: EncounterState) -> list[str]:
-    """ "Goblin" alone stays "Goblin"; several become "Goblin 1", "Goblin 2", and
-    more goblins later continue the numbering instead of repeating it."""
+    """A lone "Goblin" stays "Goblin"; several become "Goblin 1", "Goblin 2", and
+    more goblins later continue the numbering instead of repeating it. A long name
+    is cut (always the same way) so that a number still fits a combatant's 100
+    characters."""
+    return _numbered(base[: MAX_NAME - 4].rstrip(), count, existing)
+
+
+def _numbered(base: str, count: int, existing: EncounterState) -> list[str]:
     taken = {c.name for c in existing.combatants}
     numbers = [
         int(name[len(base) + 1 :])

@@ -19,8 +19,7 @@ from typing import Any, Literal
 from pydantic_core import to_json
 
 from app.encounters.projection import player_view
-from app.encounters.schemas import EncounterOut
-from app.encounters.service import dm_view
+from app.encounters.service import dm_json
 from app.encounters.state import EncounterState
 from app.realtime.repository import LoggedEvent
 
@@ -30,7 +29,8 @@ PING = '{"type":"ping"}'
 
 
 def dm_state_json(state: EncounterState, campaign_id: str) -> str:
-    return EncounterOut.model_validate(dm_view(state, campaign_id)).model_dump_json()
+    """What ``GET /api/encounters/{id}`` and the actions answer (the same serialiser)."""
+    return dm_json(state, campaign_id)
 
 
 def player_state_json(state: EncounterState) -> str:

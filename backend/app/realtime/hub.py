@@ -14,9 +14,12 @@ channel has delivered, and everything later arrives through the channel, so ther
 window in which a change is missed or sent twice.
 
 Each :class:`Subscriber` has a bounded queue drained by its own sender task; nobody ever
-waits for a slow socket. A socket whose queue fills is resynced (queue cleared, a fresh
-snapshot queued); if it sent nothing since its last resync, or one send takes longer than
-:data:`SEND_TIMEOUT`, it is closed (1013).
+waits for a slow socket. While a socket keeps up, its queue is empty and a message is
+written to it directly by the broadcast (one pass over the sockets, no task woken per
+socket); only a send that finds the socket's buffer full is left to its task. A socket
+whose queue fills is resynced (queue cleared, a fresh snapshot queued); if it sent
+nothing since its last resync, or one send takes longer than :data:`SEND_TIMEOUT`, it
+is closed (1013).
 
 Metrics: ``websocket_connections_open{audience}`` counts open sockets;
 ``encounter_events_broadcast_total{audience}`` counts messages queued to sockets
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -64,7 +68,15 @@ class Rejected(Exception):
 
 
 class Subscriber:
-    """One open socket: a bounded queue of pre-serialised messages and a sender task."""
+    """One open socket: a bounded queue of pre-serialised messages and a sender task.
+
+    A message pushed while the socket is idle (nothing queued, no send in flight) is
+    sent on the spot, in the pusher's own step: a send only waits when the socket's
+    write buffer is full, so for a client that keeps up this is a plain write, without
+    waking a task per socket per version. If the send does have to wait, it is handed,
+    half done, to the sender task, which finishes it and then drains the queue, so the
+    pusher (the channel, broadcasting to everyone) never waits for one socket.
+    """
 
     def __init__(
         self, websocket: WebSocket, audience: Audience, *, token_hash: str | None = None
@@ -81,6 +93,8 @@ class Subscriber:
         self._pending: deque[str] = deque()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending = False  # a send is in flight (the task's, or a waiting direct one)
+        self._waiting: tuple[Coroutine[Any, Any, None], Any] | None = None
 
     @property
     def backlog(self) -> int:
@@ -90,7 +104,23 @@ class Subscriber:
         self._task = asyncio.create_task(self._run())
 
     def push(self, text: str) -> None:
-        self._pending.append(text)
+        if self._pending or self._sending or self._task is None or self.closed.is_set():
+            self._pending.append(text)
+            self._wakeup.set()
+            return
+        send = self.websocket.send_text(text)
+        try:
+            waiting = send.send(None)
+        except StopIteration:
+            self.sent += 1
+            return
+        except Exception:  # the peer went away; the endpoint cleans up
+            self.closed.set()
+            return
+        # The socket's buffer is full: the sender task finishes this send.
+        self._waiting = (send, waiting)
+        self._sending = True
+        self.sending_since = asyncio.get_running_loop().time()
         self._wakeup.set()
 
     def replace(self, text: str) -> None:
@@ -102,12 +132,20 @@ class Subscriber:
         pending, wakeup, send = self._pending, self._wakeup, self.websocket.send_text
         try:
             while True:
-                while not pending:
+                if self._waiting is not None:
+                    coro, waiting = self._waiting
+                    self._waiting = None
+                    await _finish(coro, waiting)
+                elif pending:
+                    text = pending.popleft()
+                    self._sending = True
+                    self.sending_since = loop.time()
+                    await send(text)
+                else:
                     wakeup.clear()
                     await wakeup.wait()
-                text = pending.popleft()
-                self.sending_since = loop.time()
-                await send(text)
+                    continue
+                self._sending = False
                 self.sending_since = None
                 self.sent += 1
                 if self.limit > SEND_QUEUE and len(pending) < SEND_QUEUE:
@@ -125,11 +163,33 @@ class Subscriber:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._waiting is not None:
+            self._waiting[0].close()
+            self._waiting = None
         _background(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(code, reason), SEND_TIMEOUT)
+
+
+async def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+    """Run ``coro``, stepped once by hand and now waiting on ``waiting`` (a future, or
+    None for a bare yield), to its end in the calling task: what a task of its own would
+    do (Python 3.12's eager tasks, by hand). Cancelling the caller cancels it."""
+    while True:
+        error: BaseException | None = None
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                await waiting
+        except BaseException as exc:  # cancelled, or the future failed: the coroutine decides
+            error = exc
+        try:
+            waiting = coro.send(None) if error is None else coro.throw(error)
+        except StopIteration:
+            return
 
 
 _tasks: set[asyncio.Task[None]] = set()

@@ -22,7 +22,8 @@ from app.statblocks.schemas import Size, StatBlockData, StatBlockIn, cr_label
 
 router = APIRouter(prefix="/api/statblocks", tags=["statblocks"])
 
-READ_ERRORS = errs(Unauthorized, NotFound, Unprocessable)
+LIST_ERRORS = errs(Unauthorized, Unprocessable)
+READ_ERRORS = errs(Unauthorized, NotFound)
 WRITE_ERRORS = errs(Unauthorized, Forbidden, NotFound, Unprocessable)
 
 Source = Literal["srd", "homebrew"]
@@ -47,10 +48,16 @@ class StatBlockSummary(BaseModel):
 
 
 class StatBlockOut(StatBlockData):
-    """A whole stat block, with where it comes from."""
+    """A whole stat block, with where it comes from.
+
+    ``source`` says whose it is ("srd" or "homebrew"), as in search; the book it
+    was written for (the stat block's own ``source`` field, which is what a
+    PATCH or import sets) is ``source_book``.
+    """
 
     id: str
     source: Source
+    source_book: str | None
     owner_id: str | None
     cr: str
     created_at: dt.datetime
@@ -68,6 +75,7 @@ def out(block: StatBlock) -> StatBlockOut:
             **block.data,
             "id": block.id,
             "source": block.source,
+            "source_book": block.data.get("source"),
             "owner_id": block.owner_id,
             "cr": cr_label(block.challenge_rating),
             "created_at": block.created_at,
@@ -128,7 +136,7 @@ def search_params(
 SearchDep = Annotated[repository.Search, Depends(search_params)]
 
 
-@router.get("", response_model=Page[StatBlockSummary], responses=READ_ERRORS)
+@router.get("", response_model=Page[StatBlockSummary], responses=LIST_ERRORS)
 async def search_statblocks(
     search: SearchDep, user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[StatBlockSummary]:
@@ -140,7 +148,7 @@ async def search_statblocks(
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=StatBlockOut, responses=READ_ERRORS
+    "", status_code=status.HTTP_201_CREATED, response_model=StatBlockOut, responses=LIST_ERRORS
 )
 async def create_statblock(
     body: StatBlockIn, user: CurrentUser, session: SessionDep
@@ -180,12 +188,16 @@ async def get_statblock(statblock_id: str, user: CurrentUser, session: SessionDe
 @router.patch("/{statblock_id}", response_model=StatBlockOut, responses=WRITE_ERRORS)
 async def update_statblock(
     statblock_id: str,
-    changes: Annotated[dict[str, Any], Body(description="Any StatBlockIn fields.")],
+    changes: Annotated[
+        dict[str, Any], Body(description="Any stat block fields, merged into the stored ones.")
+    ],
     user: CurrentUser,
     session: SessionDep,
 ) -> StatBlockOut:
-    """Change some or all fields of your homebrew; the result is validated whole.
-    SRD stat blocks are read-only (403)."""
+    """Change some or all fields of your homebrew, as a JSON Merge Patch (RFC 7396):
+    nested objects merge, ``null`` resets a field to its default. The result is
+    validated whole; derived values (XP, initiative bonus) follow their sources
+    unless you set them yourself. SRD stat blocks are read-only (403)."""
     block = await service.get_own(session, statblock_id, user)
     return out(await service.update(session, block, changes))
 

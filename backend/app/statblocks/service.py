@@ -97,8 +97,23 @@ async def create(session: AsyncSession, owner: User, data: StatBlockIn) -> StatB
     return await repository.add(session, _apply(block, data))
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON Merge Patch: objects merge key by key, ``null`` removes a
+    key (so it takes its default), anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
 def merge(block: StatBlock, changes: dict[str, Any]) -> StatBlockIn:
-    """The stored stat block with ``changes`` laid over it, validated whole.
+    """The stored stat block with ``changes`` merged in (a JSON Merge Patch,
+    so ``{"abilities": {"dex": 16}}`` changes Dex alone), validated whole.
 
     A derived field (XP, initiative bonus, legendary counts) that still holds
     its derived value follows its source when that changes; one the user set
@@ -106,7 +121,7 @@ def merge(block: StatBlock, changes: dict[str, Any]) -> StatBlockIn:
     """
     stored = _input_fields(block)
     underived = StatBlockIn.model_validate({k: v for k, v in stored.items() if k not in _DERIVED})
-    merged = {**stored, **changes}
+    merged: dict[str, Any] = merge_patch(stored, changes)
     for field, sources in _DERIVED.items():
         follows = stored.get(field) == getattr(underived, field)
         if field not in changes and follows and any(s in changes for s in sources):

@@ -324,3 +324,18 @@ async def test_character_from_another_campaign_is_refused(
     assert_problem(r, 422)
     r = await client.post(f"/api/encounters/{eid}/combatants", json={"name": ""}, headers=dm)
     assert_problem(r, 422)
+
+
+async def test_long_names_still_number(
+    client: httpx.AsyncClient, dm: dict[str, str], campaign: Json
+) -> None:
+    eid = (await new_encounter(client, dm, campaign))["id"]
+    long = "X" * 100
+    added = await add(client, dm, eid, {"name": long, "count": 3})
+    names = [c["name"] for c in added["state"]["combatants"]]
+    assert names == [f"{'X' * 96} {n}" for n in (1, 2, 3)]
+    again = await add(client, dm, eid, {"name": long})
+    assert again["state"]["combatants"][-1]["name"] == f"{'X' * 96} 4"
+    alone = (await new_encounter(client, dm, campaign))["id"]
+    single = await add(client, dm, alone, {"name": long})
+    assert single["state"]["combatants"][0]["name"] == "X" * 96

@@ -185,6 +185,34 @@ async def test_a_character_of_another_campaign_is_unlinked(
     assert imported["campaign_id"] == other["id"]
 
 
+async def test_a_finished_fight_keeps_its_summary(
+    client: httpx.AsyncClient, dm: Headers, campaign: Json
+) -> None:
+    eid = await a_fight_in_progress(client, dm, campaign)
+    dragon = by_name((await export(client, dm, eid))["encounter"], "Adult Red Dragon")["id"]
+    await act(client, dm, eid, {"type": "damage", "targets": [dragon], "amount": 500})
+    await act(client, dm, eid, {"type": "end_combat"})
+    original = await export(client, dm, eid)
+    imported = await import_(client, dm, campaign["id"], original)
+    assert imported["status"] == "ended" and imported["turn"] is None
+    summary = (await client.get(f"/api/encounters/{eid}/summary", headers=dm)).json()
+    r = await client.get(f"/api/encounters/{imported['id']}/summary", headers=dm)
+    assert r.status_code == 200, r.text
+    ids = dict(
+        zip(
+            [c["id"] for c in original["encounter"]["combatants"]],
+            [c["id"] for c in imported["combatants"]],
+            strict=True,
+        )
+    )
+    for entry in summary["combatants"]:
+        entry["id"] = ids[entry["id"]]
+    for entry in summary["characters"]:
+        entry["combatant_id"] = ids[entry["combatant_id"]]
+    assert r.json() == summary
+    assert summary["xp_total"] == 18000
+
+
 async def test_a_planned_encounter_round_trips(
     client: httpx.AsyncClient, dm: Headers, campaign: Json
 ) -> None:

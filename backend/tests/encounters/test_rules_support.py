@@ -15,7 +15,7 @@ with warnings.catch_warnings():
     from app.dice import Roll
 
 from app.encounters.actions import Action, AddCombatants
-from app.encounters.rules import Event, apply, decide
+from app.encounters.rules import Event, apply, resolve
 from app.encounters.state import Combatant, EncounterState
 
 ACTION = TypeAdapter(Action)
@@ -59,12 +59,14 @@ def act(
     """decide then apply, as the service does, checking the event survives JSON storage."""
     parsed = action if isinstance(action, AddCombatants) else ACTION.validate_python(action)
     before = state.model_dump()
-    event = decide(state, parsed, roller or FakeRoller())
+    event, resolved = resolve(state, parsed, roller or FakeRoller())
     assert state.model_dump() == before, "decide must not mutate its input"
     stored = Event.model_validate(json.loads(json.dumps(event.model_dump())))
     new = apply(state, stored)
     assert state.model_dump() == before, "apply must not mutate its input"
     assert new == apply(state, event)
+    # The service keeps the state resolve() worked out instead of replaying the event.
+    assert resolved == new
     return new, event
 
 

@@ -79,6 +79,7 @@ async def test_the_srd_ships_with_every_monster(client: httpx.AsyncClient, dm: H
     goblin = (await client.get("/api/statblocks/srd-goblin", headers=dm)).json()
     assert goblin["id"] == "srd-goblin"
     assert goblin["source"] == "srd" and goblin["owner_id"] is None
+    assert goblin["source_book"] == "SRD 5.1"
     assert goblin["name"] == "Goblin" and goblin["slug"] == "goblin"
     assert (goblin["ac"], goblin["hp"], goblin["hit_dice"]) == (15, 7, "2d6")
     assert goblin["challenge_rating"] == 0.25 and goblin["cr"] == "1/4" and goblin["xp"] == 50
@@ -217,6 +218,11 @@ async def test_homebrew_create_derives_and_patch_follows(
     changed = r.json()
     assert (changed["xp"], changed["cr"], changed["initiative_bonus"]) == (100, "1/2", 3)
     assert changed["name"] == "Glimmer Owlbear" and changed["ac"] == 13
+    # A merge patch: the other ability scores stay.
+    assert changed["abilities"] == {**OWLBEAR["abilities"], "dex": 16}
+    r = await client.patch(url, json={"hit_dice": None, "abilities": {"cha": 9}}, headers=dm)
+    assert r.json()["hit_dice"] is None and r.json()["abilities"]["cha"] == 9
+    assert r.json()["abilities"]["str"] == 20
     assert await names(client, dm, q="glimmer", cr_max=0.5) == ["Glimmer Owlbear"]
 
     # ...but a value the user chose stays.
@@ -279,6 +285,7 @@ async def test_import_5e_bits_and_improved_initiative(
     dragon = r.json()
     assert dragon["legendary_actions_per_round"] == 3 and dragon["legendary_resistances"] == 3
     assert dragon["damage_immunities"] == ["acid"]
+    assert (dragon["source"], dragon["source_book"]) == ("homebrew", "Monster Manual")
     found = await search(client, dm, source="homebrew", limit=10)
     assert {i["name"] for i in found["items"]} == {"Goblin", "Adult Black Dragon"}
 
