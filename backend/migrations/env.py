@@ -4,7 +4,6 @@ advisory lock so several containers starting at once migrate one at a time."""
 from __future__ import annotations
 
 import asyncio
-from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import text
@@ -13,13 +12,16 @@ from sqlalchemy.engine import Connection
 from app.config import get_settings
 from app.db import create_engine
 from app.models import Base
+from app.observability.logging import configure_logging
 
 # An arbitrary constant shared by every process migrating this database.
 MIGRATION_LOCK_ID = 7_245_113_901
 
 config = context.config
-if config.config_file_name is not None and not config.attributes.get("skip_logging"):
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
+if not config.attributes.get("skip_logging"):
+    # The same one-JSON-object-per-line logs as the service (the container runs
+    # migrations right before it).
+    configure_logging(get_settings().log_level)
 
 target_metadata = Base.metadata
 

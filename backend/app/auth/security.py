@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jwt
 from pwdlib import PasswordHash
@@ -14,8 +15,13 @@ from app.errors import InvalidToken
 ALGORITHM = "HS256"
 
 _hasher = PasswordHash((Argon2Hasher(),))
-# Verified against when the email is unknown, so both paths cost one argon2 verify.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing-only")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both paths cost one argon2
+    verify. Made on first use: hashing at import would slow every worker's start."""
+    return _hasher.hash("not-a-real-password-used-for-timing-only")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +30,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         return False
     return _hasher.verify(password, password_hash)
 

@@ -37,7 +37,6 @@ from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolatio
 from app.observability import metrics
 from app.realtime.publish import change_notice, publish_change
 
-
 MAX_NAME = 100
 
 

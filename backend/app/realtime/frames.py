@@ -47,7 +47,7 @@ class Frame:
         self,
         *,
         version: int,
-        state: dict[str, Any] | EncounterState,
+        state: dict[str, Any] | str | EncounterState,
         campaign_id: str,
         event: LoggedEvent | None,
     ) -> None:
@@ -59,7 +59,10 @@ class Frame:
         self._messages: dict[tuple[str, Audience], str] = {}
 
     def _state(self) -> EncounterState:
-        if not isinstance(self.state, EncounterState):
+        """The state as a model (stored JSON is validated once, on first use)."""
+        if isinstance(self.state, str):
+            self.state = EncounterState.model_validate_json(self.state)
+        elif not isinstance(self.state, EncounterState):
             self.state = EncounterState.model_validate(self.state)
         return self.state
 

@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket
 
@@ -42,7 +43,7 @@ from app.observability.logging import get_logger
 from app.realtime import publish
 from app.realtime import repository as repo
 from app.realtime.frames import AUDIENCES, PING, Audience, Frame
-from app.realtime.listener import Listener, listen_dsn
+from app.realtime.listener import Listener, NotConnected, listen_dsn
 
 log = get_logger("app.realtime")
 
@@ -176,15 +177,18 @@ class Subscriber:
 async def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
     """Run ``coro``, stepped once by hand and now waiting on ``waiting`` (a future, or
     None for a bare yield), to its end in the calling task: what a task of its own would
-    do (Python 3.12's eager tasks, by hand). Cancelling the caller cancels it."""
+    do (Python 3.12's eager tasks, by hand). Cancelling the caller cancels it.
+
+    The future is waited for with :func:`asyncio.wait`, not awaited: awaiting it again
+    would be a second ``await`` of a future its own coroutine is already suspended on."""
     while True:
         error: BaseException | None = None
         try:
             if waiting is None:
                 await asyncio.sleep(0)
             else:
-                await waiting
-        except BaseException as exc:  # cancelled, or the future failed: the coroutine decides
+                await asyncio.wait((waiting,))
+        except BaseException as exc:  # cancelled: the coroutine decides
             error = exc
         try:
             waiting = coro.send(None) if error is None else coro.throw(error)
@@ -243,24 +247,24 @@ class Channel:
 
     async def refresh(self) -> None:
         """Bring every subscriber up to the stored version (call under ``lock``)."""
-        async with self.hub.sessionmaker() as session:
-            head = await repo.head(session, self.encounter_id)
-            if head is None:
-                self.close_all(CLOSE_GONE, "encounter deleted")
-                return
-            newest = Frame(
-                version=head.version,
-                state=head.state,
-                campaign_id=head.campaign_id,
-                event=head.event,
-            )
-            frames: list[Frame] = []
-            current = self.frame
-            if current is None or head.version - current.version > MAX_CATCH_UP:
-                pass  # first load, or too far behind: a snapshot for everyone below
-            elif head.version == current.version + 1:
-                frames = [newest]
-            elif head.version > current.version:
+        head = await self.hub.head(self.encounter_id)
+        if head is None:
+            self.close_all(CLOSE_GONE, "encounter deleted")
+            return
+        newest = Frame(
+            version=head.version,
+            state=head.state,
+            campaign_id=head.campaign_id,
+            event=head.event,
+        )
+        frames: list[Frame] = []
+        current = self.frame
+        if current is None or head.version - current.version > MAX_CATCH_UP:
+            pass  # first load, or too far behind: a snapshot for everyone below
+        elif head.version == current.version + 1:
+            frames = [newest]
+        elif head.version > current.version:
+            async with self.hub.sessionmaker() as session:
                 frames = await self._frames(session, current.version, newest)
         self._check_share(head.share_token_hash)
         if current is not None and head.version < current.version:
@@ -395,6 +399,20 @@ class Hub:
             await asyncio.wait(set(_tasks), timeout=2)
 
     # --- notifications ------------------------------------------------------------------
+
+    async def head(self, encounter_id: str) -> repo.Head | None:
+        """The encounter's current row: on the LISTEN connection when there is one
+        (PostgreSQL, see :func:`app.realtime.repository.head_on`), else (SQLite, or the
+        listener reconnecting) through a session."""
+        if self._listener is not None:
+            try:
+                return await self._listener.read(lambda conn: repo.head_on(conn, encounter_id))
+            except NotConnected:
+                pass
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("realtime_read_failed", error=f"{type(exc).__name__}: {exc}")
+        async with self.sessionmaker() as session:
+            return await repo.head(session, encounter_id)
 
     def _on_payload(self, payload: str) -> None:
         parsed = publish.parse(payload)

@@ -5,6 +5,10 @@ be handed to requests). If it drops, or stops answering the keep-alive probe, it
 replaced with exponential backoff; every (re)connection calls ``on_connected`` so the
 hub can resync what it missed while deaf: notifications are not queued for a listener
 that is not there.
+
+The hub also reads through it (:meth:`Listener.read`): one short query per change, on a
+connection that is open anyway, instead of a pooled session's three round trips. Reads
+take turns (one query at a time on a connection) with the keep-alive probe.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
@@ -26,6 +30,13 @@ log = get_logger("app.realtime")
 PROBE_SECONDS = 10.0
 CONNECT_TIMEOUT = 5.0
 MAX_BACKOFF = 10.0
+READ_TIMEOUT = 5.0
+
+T = TypeVar("T")
+
+
+class NotConnected(Exception):
+    """The listener has no connection right now (it is reconnecting)."""
 
 
 def listen_dsn(database_url: str) -> str:
@@ -55,7 +66,20 @@ class Listener:
         self._on_payload = on_payload
         self._on_connected = on_connected
         self._task: asyncio.Task[None] | None = None
+        self._conn: Any = None
+        self._turn = asyncio.Lock()
         self.connected = asyncio.Event()
+
+    async def read(self, query: Callable[[Any], Awaitable[T]]) -> T:
+        """``query(connection)`` on the listening connection. Raises :class:`NotConnected`
+        while there is none, and whatever the query raises (a lost connection too)."""
+        conn = self._conn
+        if conn is None:
+            raise NotConnected
+        async with self._turn:
+            if conn.is_closed():
+                raise NotConnected
+            return await asyncio.wait_for(query(conn), READ_TIMEOUT)
 
     async def start(self, wait: float = CONNECT_TIMEOUT) -> None:
         """Start listening; wait a little for the first connection so a worker that
@@ -83,6 +107,7 @@ class Listener:
                 lost = asyncio.Event()
                 conn.add_termination_listener(_setter(lost))
                 await conn.add_listener(CHANNEL, self._callback)
+                self._conn = conn
                 self.connected.set()
                 backoff = 0.25
                 log.info("realtime_listening", channel=CHANNEL)
@@ -92,7 +117,8 @@ class Listener:
                         await asyncio.wait_for(lost.wait(), PROBE_SECONDS)
                     except TimeoutError:
                         # A half-open TCP connection hears nothing and says nothing.
-                        await conn.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+                        async with self._turn:
+                            await conn.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
                 log.warning("realtime_listener_lost")
             except asyncio.CancelledError:
                 raise
@@ -100,6 +126,7 @@ class Listener:
                 log.warning("realtime_listener_error", error=f"{type(exc).__name__}: {exc}")
             finally:
                 self.connected.clear()
+                self._conn = None
                 if conn is not None:
                     conn.terminate()
             await asyncio.sleep(backoff * (1 + random.random() / 2))

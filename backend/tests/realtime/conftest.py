@@ -16,7 +16,13 @@ async def live(app: Any) -> AsyncIterator[str]:
     ``host:port`` for WebSocket clients (HTTP goes through the ``client`` fixture)."""
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="auto"
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        ws="auto",
+        ws_per_message_deflate=False,  # as the production worker (app.realtime.worker)
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

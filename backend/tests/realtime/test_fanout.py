@@ -75,6 +75,14 @@ async def test_a_change_through_one_server_reaches_sockets_on_another(pg_databas
             ]
             for stream in players + dms:
                 assert (await stream.next())["version"] == 1
+            # The client offered permessage-deflate (websockets does by default): the
+            # production worker declines it, so every socket gets the same bytes.
+            for stream in players + dms:
+                assert stream.conn.response is not None
+                assert "Sec-WebSocket-Extensions" not in stream.conn.response.headers
+            assert "permessage-deflate" in players[0].conn.request.headers.get(
+                "Sec-WebSocket-Extensions", ""
+            )
             last = 1
             for _ in range(10):
                 last, _ = await _hit(http, dm, eid, goblin)

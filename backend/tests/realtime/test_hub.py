@@ -1,0 +1,231 @@
+"""The hub's parts on their own: a subscriber's sends, the reads, the worker class."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.realtime import repository as repo
+from app.realtime.hub import CLOSE_TRY_AGAIN, Hub, Subscriber
+from app.realtime.listener import NotConnected
+from tests.realtime.helpers import Json, act, add, new_encounter
+
+# --- a subscriber's sends ---------------------------------------------------------------
+
+
+class FakeSocket:
+    """Records what is sent; ``gate`` (when set) makes every send wait for it."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.gate: asyncio.Event | None = None
+        self.fail = False
+        self.closed_with: tuple[int, str] | None = None
+
+    async def send_text(self, text: str) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail:
+            raise RuntimeError("the peer went away")
+        self.sent.append(text)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_with = (code, reason)
+
+
+def subscriber(socket: FakeSocket) -> Subscriber:
+    sub = Subscriber(socket, "player")  # type: ignore[arg-type]
+    sub.start()
+    return sub
+
+
+async def until(condition: Any, wait: float = 2.0) -> None:
+    async with asyncio.timeout(wait):
+        while not condition():  # noqa: ASYNC110  (a condition, not an event)
+            await asyncio.sleep(0.001)
+
+
+async def test_an_idle_socket_is_written_by_the_push_itself() -> None:
+    socket = FakeSocket()
+    sub = subscriber(socket)
+    sub.push("a")
+    sub.push("b")
+    # No task had a chance to run: the broadcast wrote both itself.
+    assert socket.sent == ["a", "b"]
+    assert sub.sent == 2 and sub.backlog == 0 and sub.sending_since is None
+    sub.kill(1001, "")
+
+
+async def test_a_send_that_must_wait_is_finished_by_the_task_in_order() -> None:
+    socket = FakeSocket()
+    socket.gate = asyncio.Event()
+    sub = subscriber(socket)
+    sub.push("a")  # the socket's buffer is full: this send has to wait
+    assert socket.sent == [] and sub.sending_since is not None
+    sub.push("b")
+    sub.push("c")
+    assert sub.backlog == 2  # queued behind it, not sent past it
+    await asyncio.sleep(0.01)
+    assert socket.sent == []  # still waiting, and nobody else waited for it
+    socket.gate.set()
+    await until(lambda: len(socket.sent) == 3)
+    assert socket.sent == ["a", "b", "c"]
+    await until(lambda: sub.sending_since is None)
+    assert sub.sent == 3 and sub.backlog == 0
+    socket.gate = None
+    sub.push("d")
+    assert socket.sent[-1] == "d"  # idle again: written at once
+    sub.kill(1001, "")
+
+
+async def test_a_send_that_yields_once_is_finished_too() -> None:
+    class Yielding(FakeSocket):
+        async def send_text(self, text: str) -> None:
+            await asyncio.sleep(0)  # a bare yield, not a future
+            self.sent.append(text)
+
+    socket = Yielding()
+    sub = subscriber(socket)
+    sub.push("a")
+    sub.push("b")
+    assert socket.sent == [] and sub.backlog == 1
+    await until(lambda: len(socket.sent) == 2)
+    assert socket.sent == ["a", "b"] and not sub.closed.is_set()
+    sub.kill(1001, "")
+
+
+async def test_messages_queued_before_start_go_first() -> None:
+    socket = FakeSocket()
+    sub = Subscriber(socket, "dm")  # type: ignore[arg-type]
+    sub.push("snapshot")
+    sub.start()
+    sub.push("event")
+    await until(lambda: len(socket.sent) == 2)
+    assert socket.sent == ["snapshot", "event"]
+    sub.kill(1001, "")
+
+
+async def test_a_failed_send_marks_the_subscriber_closed() -> None:
+    socket = FakeSocket()
+    socket.fail = True
+    sub = subscriber(socket)
+    sub.push("a")
+    assert sub.closed.is_set()
+    sub.push("b")  # no error: it only queues now
+    sub.kill(1001, "")
+
+    waiting = FakeSocket()
+    waiting.gate, waiting.fail = asyncio.Event(), True
+    sub = subscriber(waiting)
+    sub.push("a")
+    waiting.gate.set()
+    await until(sub.closed.is_set)
+    sub.kill(1001, "")
+
+
+async def test_killing_a_subscriber_with_a_send_waiting() -> None:
+    socket = FakeSocket()
+    socket.gate = asyncio.Event()
+    sub = subscriber(socket)
+    sub.push("a")
+    sub.kill(CLOSE_TRY_AGAIN, "too slow")
+    await until(lambda: socket.closed_with is not None)
+    assert socket.closed_with == (CLOSE_TRY_AGAIN, "too slow")
+    socket.gate.set()
+    await asyncio.sleep(0.01)
+    assert socket.sent == []  # abandoned, not finished behind the close
+
+    socket = FakeSocket()
+    socket.gate = asyncio.Event()
+    sub = subscriber(socket)
+    sub.push("a")
+    await asyncio.sleep(0.01)  # the task has taken the waiting send over
+    sub.kill(CLOSE_TRY_AGAIN, "too slow")
+    await until(lambda: socket.closed_with is not None)
+    socket.gate.set()
+    await asyncio.sleep(0.01)
+    assert socket.sent == []
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+async def _fight(client: httpx.AsyncClient, dm: Json, campaign: Json) -> str:
+    eid: str = (await new_encounter(client, dm, campaign))["id"]
+    added = await add(client, dm, eid, {"name": "Goblin", "max_hp": 7, "initiative": 12})
+    goblin = added["state"]["combatants"][0]["id"]
+    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 2})
+    return eid
+
+
+def _plain(head: repo.Head | None) -> dict[str, Any] | None:
+    if head is None:
+        return None
+    state = json.loads(head.state) if isinstance(head.state, str) else head.state
+    return {
+        "campaign_id": head.campaign_id,
+        "version": head.version,
+        "state": state,
+        "share_token_hash": head.share_token_hash,
+        "event": head.event,
+    }
+
+
+async def test_the_hub_reads_what_a_session_reads(
+    app: Any, client: httpx.AsyncClient, dm: Json, campaign: Json
+) -> None:
+    eid = await _fight(client, dm, campaign)
+    hub: Hub = app.state.hub
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    async with sessionmaker() as session:
+        expected = await repo.head(session, eid)
+        assert await repo.head(session, "no-such-encounter") is None
+    assert expected is not None and expected.event is not None
+    assert expected.event.type == "damage"
+    assert _plain(await hub.head(eid)) == _plain(expected)
+    assert await hub.head("no-such-encounter") is None
+    if app.state.settings.is_sqlite:
+        return
+    # On PostgreSQL the read is plain SQL on the LISTEN connection: the same row.
+    listener = hub._listener
+    assert listener is not None
+    on_listener = await listener.read(lambda conn: repo.head_on(conn, eid))
+    assert isinstance(on_listener, repo.Head) and isinstance(on_listener.state, str)
+    assert _plain(on_listener) == _plain(expected)
+
+
+async def test_the_hub_reads_through_a_session_while_the_listener_is_down(
+    app: Any, client: httpx.AsyncClient, dm: Json, campaign: Json, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub: Hub = app.state.hub
+    if hub._listener is None:
+        pytest.skip("PostgreSQL only: SQLite has no listener")
+    eid = await _fight(client, dm, campaign)
+    expected = _plain(await hub.head(eid))
+    for error in (NotConnected(), OSError("connection reset"), TimeoutError()):
+
+        async def broken(_query: Any, error: Exception = error) -> Any:
+            raise error
+
+        monkeypatch.setattr(hub._listener, "read", broken)
+        assert _plain(await hub.head(eid)) == expected
+
+
+# --- the worker -------------------------------------------------------------------------
+
+
+def test_the_gunicorn_worker_does_not_offer_compression() -> None:
+    from uvicorn_worker import UvicornWorker as Upstream
+
+    from app.realtime.worker import UvicornWorker
+
+    assert UvicornWorker.CONFIG_KWARGS["ws_per_message_deflate"] is False
+    # Everything else as upstream's worker (its event loop and HTTP parser choices).
+    rest = {k: v for k, v in UvicornWorker.CONFIG_KWARGS.items() if k != "ws_per_message_deflate"}
+    assert rest == Upstream.CONFIG_KWARGS
+    assert issubclass(UvicornWorker, Upstream)
