@@ -159,6 +159,17 @@ class ServiceUnavailable(AppError):
     title = "Service unavailable"
 
 
+def reject_nulls(changes: dict[str, Any]) -> None:
+    """A partial update (PATCH) may leave a field out, but not set a required one
+    to null: 422 naming every such field."""
+    nulls = [field for field, value in changes.items() if value is None]
+    if nulls:
+        raise Unprocessable(
+            f"{nulls[0]} cannot be null.",
+            errors=[{"loc": ["body", f], "msg": "may not be null", "type": "null"} for f in nulls],
+        )
+
+
 def problem_response(
     error: AppError, instance: str | None = None, request_id: str | None = None
 ) -> JSONResponse:

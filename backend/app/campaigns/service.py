@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.campaigns import repository
 from app.campaigns.models import Campaign
 from app.campaigns.schemas import CampaignIn, CampaignPatch
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable, reject_nulls
 
 
 class CampaignNotFound(NotFound):
@@ -42,15 +42,11 @@ async def create(session: AsyncSession, owner: User, data: CampaignIn) -> Campai
 
 
 def update(campaign: Campaign, data: CampaignPatch) -> Campaign:
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            raise Unprocessable(f"{field} cannot be null.", errors=[_null_error(field)])
+    changes = data.model_dump(exclude_unset=True)
+    reject_nulls(changes)
+    for field, value in changes.items():
         setattr(campaign, field, value)
     return campaign
-
-
-def _null_error(field: str) -> dict[str, object]:
-    return {"loc": ["body", field], "msg": "may not be null", "type": "null"}
 
 
 async def add_co_dm(session: AsyncSession, campaign: Campaign, email: str) -> User:

@@ -7,7 +7,7 @@ from app.characters import repository
 from app.characters.models import Character
 from app.characters.schemas import CharacterFields, CharacterOut, CharacterPatch
 from app.deps import SessionDep
-from app.errors import NotFound, Unauthorized, Unprocessable
+from app.errors import NotFound, Unauthorized, Unprocessable, reject_nulls
 from app.errors import responses as errs
 from app.pagination import Page, PageDep
 
@@ -61,12 +61,7 @@ async def update_character(
 ) -> CharacterOut:
     character = await _get(session, campaign.id, character_id)
     changes = body.model_dump(exclude_unset=True)
-    nulls = [k for k, v in changes.items() if v is None]
-    if nulls:
-        raise Unprocessable(
-            f"{nulls[0]} cannot be null.",
-            errors=[{"loc": ["body", k], "msg": "may not be null", "type": "null"} for k in nulls],
-        )
+    reject_nulls(changes)
     max_hp = changes.get("max_hp", character.max_hp)
     current = changes.get("current_hp", min(character.current_hp, max_hp))
     if current > max_hp:
