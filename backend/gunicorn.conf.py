@@ -66,6 +66,14 @@ def on_starting(server: Any) -> None:
     configure_logging(_settings.log_level)
 
 
+def post_fork(server: Any, worker: Any) -> None:
+    # The worker object is built in the master, and Uvicorn's worker points its
+    # loggers at Gunicorn's handlers there; route them back to the JSON handler.
+    from app.observability.logging import configure_logging
+
+    configure_logging(_settings.log_level)
+
+
 def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
