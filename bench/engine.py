@@ -48,8 +48,13 @@ def dsn_for(db: str) -> str:
 
 
 def start(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def hammer(
@@ -105,13 +110,27 @@ async def main() -> None:
     url = dsn_for(db)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        subprocess.run([str(BIN_DIR / "alembic"), "upgrade", "head"], cwd=BACKEND, check=True,
-                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [str(BIN_DIR / "alembic"), "upgrade", "head"],
+            cwd=BACKEND,
+            check=True,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+        )
         ours_port, base_port = free_port(), free_port()
-        common = {"WEB_CONCURRENCY": "3", "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
-                  "JWT_SECRET": "bench-secret-long-enough-0123456789abcdef"}  # fmt: skip
-        procs.append(start([str(BIN_DIR / "gunicorn"), "main:app", "--bind", f"127.0.0.1:{ours_port}"],
-                           {**common, "DATABASE_URL": url, "PORT": str(ours_port)}, BACKEND))  # fmt: skip
+        common = {
+            "WEB_CONCURRENCY": "3",
+            "LOG_LEVEL": "WARNING",
+            "ENVIRONMENT": "test",
+            "JWT_SECRET": "bench-secret-long-enough-0123456789abcdef",
+        }
+        procs.append(
+            start(
+                [str(BIN_DIR / "gunicorn"), "main:app", "--bind", f"127.0.0.1:{ours_port}"],
+                {**common, "DATABASE_URL": url, "PORT": str(ours_port)},
+                BACKEND,
+            )
+        )
         ours, base = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{base_port}"
         wait_until_healthy(ours, proc=procs[0])
 
@@ -138,9 +157,16 @@ async def main() -> None:
                         json={"name": f"E{i}"},
                     )
                 ).json()
-                await c.post(f"/api/encounters/{enc['id']}/combatants",
-                             json={"name": "Troll", "count": 20, "max_hp": 90000, "ac": 15,
-                                   "initiative_bonus": 1})  # fmt: skip
+                await c.post(
+                    f"/api/encounters/{enc['id']}/combatants",
+                    json={
+                        "name": "Troll",
+                        "count": 20,
+                        "max_hp": 90000,
+                        "ac": 15,
+                        "initiative_bonus": 1,
+                    },
+                )
                 state = (
                     await c.post(
                         f"/api/encounters/{enc['id']}/actions",
@@ -157,14 +183,34 @@ async def main() -> None:
         )
         for i in range(args.encounters):
             await conn.execute("INSERT INTO bench_rows VALUES ($1, 0, $2)", i, sample_state)
-        procs.append(start([str(BIN_DIR / "gunicorn"), "minimal_app:app", "-w", "3", "-k",
-                            "uvicorn_worker.UvicornWorker", "--bind", f"127.0.0.1:{base_port}",
-                            "--log-level", "warning"],
-                           {"BENCH_DSN": url}, ROOT / "bench"))  # fmt: skip
+        procs.append(
+            start(
+                [
+                    str(BIN_DIR / "gunicorn"),
+                    "minimal_app:app",
+                    "-w",
+                    "3",
+                    "-k",
+                    "uvicorn_worker.UvicornWorker",
+                    "--bind",
+                    f"127.0.0.1:{base_port}",
+                    "--log-level",
+                    "warning",
+                ],
+                {"BENCH_DSN": url},
+                ROOT / "bench",
+            )
+        )
         wait_until_healthy_plain(base + "/read/0")
 
-        action_reqs = [("POST", f"/api/encounters/{e}/actions",
-                        {"type": "damage", "targets": [t], "amount": 1}) for e, t in encounters]  # fmt: skip
+        action_reqs = [
+            (
+                "POST",
+                f"/api/encounters/{e}/actions",
+                {"type": "damage", "targets": [t], "amount": 1},
+            )
+            for e, t in encounters
+        ]
         base_write = [("POST", f"/write/{i}", None) for i in range(args.encounters)]
         read_reqs = [("GET", f"/api/encounters/{e}", None) for e, _ in encounters]
         base_read = [("GET", f"/read/{i}", None) for i in range(args.encounters)]
@@ -194,8 +240,10 @@ async def main() -> None:
                 await oc.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Long"})
             ).json()
             eid = fresh["id"]
-            add = await oc.post(f"/api/encounters/{eid}/combatants",
-                                json={"name": "Troll", "count": 20, "max_hp": 90000})  # fmt: skip
+            add = await oc.post(
+                f"/api/encounters/{eid}/combatants",
+                json={"name": "Troll", "count": 20, "max_hp": 90000},
+            )
             target = add.json()["state"]["combatants"][0]["id"]
             for _ in range(9):
                 await oc.post(
@@ -206,7 +254,8 @@ async def main() -> None:
             events = (await oc.get(f"/api/encounters/{eid}/events?limit=1000")).json()["items"]
             last = events[-1]
             await conn.executemany(
-                "INSERT INTO encounter_events (encounter_id, seq, type, data, text, reminders, created_at)"
+                "INSERT INTO encounter_events"
+                " (encounter_id, seq, type, data, text, reminders, created_at)"
                 " VALUES ($1, $2, $3, $4::jsonb, $5, '[]'::jsonb, now())",
                 [
                     (eid, 11 + k, last["type"], json.dumps(last["data"]), last["text"])
@@ -218,16 +267,15 @@ async def main() -> None:
         await conn.close()
 
         med = {k: statistics.median(v) for k, v in results.items()}
+        rows = [
+            ("actions/s (damage, 20 combatants)", med["act"], med["write"]),
+            ("reads/s (GET encounter, 20 combatants)", med["read"], med["rowread"]),
+            ("read latency ms: 10,000 events vs 10", long, short),
+        ]
         print(f"{'measure':<44}{'ours':>10}{'baseline':>10}{'ratio':>8}")
-        print(
-            f"{'actions/s (damage, 20 combatants)':<44}{med['act']:>10.0f}{med['write']:>10.0f}{med['act'] / med['write']:>8.2f}"
-        )
-        print(
-            f"{'reads/s (GET encounter, 20 combatants)':<44}{med['read']:>10.0f}{med['rowread']:>10.0f}{med['read'] / med['rowread']:>8.2f}"
-        )
-        print(
-            f"{'read latency ms: 10,000 events vs 10':<44}{long:>10.2f}{short:>10.2f}{long / short:>8.2f}"
-        )
+        for label, ours_value, base_value in rows:
+            ratio = ours_value / base_value
+            print(f"{label:<44}{ours_value:>10.2f}{base_value:>10.2f}{ratio:>8.2f}")
         print("goal: both throughput ratios >= 0.50; log-length ratio ~1.0")
     finally:
         for p in procs:

@@ -1,4 +1,4 @@
-# ruff: noqa: E501, S603
+# ruff: noqa: E501
 """Benchmark the live player view against a minimal LISTEN/NOTIFY relay.
 
     .venv/bin/python bench/realtime.py [--sockets 1000] [--actions 100] [--rate 20]

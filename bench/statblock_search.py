@@ -32,16 +32,15 @@ sys.path.insert(0, str(BACKEND))
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
-
 from app.auth.models import User  # noqa: E402
 from app.db import create_engine, session_factory, utcnow  # noqa: E402
 from app.statblocks import repository  # noqa: E402
 from app.statblocks.models import StatBlock  # noqa: E402
 from app.statblocks.schemas import SIZES  # noqa: E402
 from app.statblocks.srd import load_srd_monsters  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 HOMEBREW = 10_000
 RUNS = 200

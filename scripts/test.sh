@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
 cd backend
 echo "== ruff"
-../.venv/bin/ruff check .
-../.venv/bin/ruff format --check .
+../.venv/bin/ruff check . ../bench
+../.venv/bin/ruff format --check . ../bench
 echo "== mypy --strict app"
 ../.venv/bin/mypy
 echo "== pytest"

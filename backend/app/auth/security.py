@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,6 +53,18 @@ def issue_token(user_id: str, *, secret: str, expires_minutes: int) -> IssuedTok
 def decode_token(token: str, *, secret: str) -> str:
     """The user id in a valid token; InvalidToken for anything else (another
     algorithm, ``none`` included, a bad signature, expiry, missing claims)."""
+    subject, expires = _verified(token, secret)
+    # The signature check is cached; expiry is not: it is checked on every use.
+    if expires <= time.time():
+        raise InvalidToken("The access token is invalid or has expired.")
+    return subject
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[str, float]:
+    """(subject, expiry) of a token whose signature and claims check out. A DM's
+    console sends the same token with every tap: verify it once, not each time.
+    Failures raise, and exceptions are never cached."""
     try:
         payload = jwt.decode(
             token,
@@ -64,4 +77,4 @@ def decode_token(token: str, *, secret: str) -> str:
     sub = payload.get("sub")
     if not isinstance(sub, str) or not sub:
         raise InvalidToken("The access token is invalid or has expired.")
-    return sub
+    return sub, float(payload["exp"])

@@ -65,6 +65,22 @@ _LOCK_FOR_MEMBER = (
 )
 
 
+_READ_FOR_MEMBER = (
+    select(Encounter.campaign_id, Encounter.version, cast(Encounter.state, Text).label("state"))
+    .join(Campaign, Campaign.id == Encounter.campaign_id)
+    .where(Encounter.id == bindparam("encounter_id"), _member_filter(bindparam("user_id")))
+)
+
+
+async def read_for_member(
+    session: AsyncSession, encounter_id: str, user_id: str
+) -> Row[str, int, str] | None:
+    """(campaign_id, version, state as JSON text): the encounter read, one row."""
+    params = {"encounter_id": encounter_id, "user_id": user_id}
+    row = (await session.execute(_READ_FOR_MEMBER, params)).one_or_none()
+    return row
+
+
 async def lock_for_member(
     session: AsyncSession, encounter_id: str, user_id: str
 ) -> Row[str, str, int, str] | None:
@@ -154,13 +170,14 @@ async def write_event(
     event: dict[str, Any],
     state_before: str,
     state: str,
+    summary: tuple[str, str, str],
     notice: tuple[str, str],
 ) -> bool:
-    """Append the event, store the new state (both given as JSON text) and, on
+    """Append the event, store the new state (JSON text; ``summary`` is its status,
+    name and ruleset, which have columns of their own) and, on
     PostgreSQL, send ``notice`` (channel, payload) with ``pg_notify``, delivered at
     commit: one statement, one round trip. Returns whether the notice was sent."""
-    parsed = json.loads(state)
-    status, name, ruleset = parsed["status"], parsed["name"], parsed["ruleset"]
+    status, name, ruleset = summary
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             _WRITE_EVENT_PG,
@@ -187,7 +204,7 @@ async def write_event(
     await append_event(
         session, encounter_id=encounter_id, event=event, state_before=json.loads(state_before)
     )
-    await save_state(session, encounter_id, parsed)
+    await save_state(session, encounter_id, json.loads(state))
     return False
 
 

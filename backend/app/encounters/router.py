@@ -104,9 +104,13 @@ async def list_encounters(
     response_model=None,
     responses={200: {"model": EncounterOut}, **READ_ERRORS},
 )
-async def get_encounter(encounter: MemberEncounter) -> Response:
+async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: SessionDep) -> Response:
     """The encounter's current state: one stored row, however long its log."""
-    return json_response(service.dm_json(encounter.state, encounter.campaign_id), encounter.version)
+    row = await repository.read_for_member(session, encounter_id, user_id)
+    if row is None:
+        raise service.EncounterNotFound(f"No encounter {encounter_id}.")
+    state = EncounterState.model_validate_json(row.state)
+    return json_response(service.dm_json(state, row.campaign_id), row.version)
 
 
 @router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)

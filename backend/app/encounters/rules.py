@@ -56,17 +56,21 @@ def decide(state: EncounterState, action: Action | AddCombatants, roller: Roller
 
 
 def resolve(
-    state: EncounterState, action: Action | AddCombatants, roller: Roller
+    state: EncounterState,
+    action: Action | AddCombatants,
+    roller: Roller,
+    scratch: EncounterState | None = None,
 ) -> tuple[Event, EncounterState]:
     """The event and the state it leads to, which equals ``apply(state, event)``
     (the tests check it on every action) without replaying the patch: the
-    service's hot path."""
+    service's hot path. ``scratch``, if given, is a separate copy of ``state``
+    that becomes the new state."""
     if isinstance(action, Undo):
         raise ValueError("undo is the service's job (it restores stored snapshots)")
     handler = _HANDLERS.get(type(action))
     if handler is None:
         raise ValueError(f"no rule for action {action.type!r}")
-    draft = Draft(state)
+    draft = Draft(state, scratch)
     draft.data["action"] = action.model_dump(mode="json")
     event_type = handler(draft, action, roller)
     refresh_order(draft.state)

@@ -39,10 +39,14 @@ class Event(BaseModel):
 class Draft:
     """The state being decided on, plus the log lines, reminders and rolls it produced."""
 
-    def __init__(self, state: EncounterState) -> None:
+    def __init__(self, state: EncounterState, scratch: EncounterState | None = None) -> None:
         self.before = state
-        # A dump and re-validation copies the state several times faster than deepcopy.
-        self.state = EncounterState.model_validate(state.model_dump())
+        # The state being worked on must be a copy of its own. A dump and
+        # re-validation copies several times faster than deepcopy; a caller holding
+        # the stored JSON can hand in a copy parsed from it (``scratch``), cheaper still.
+        self.state = (
+            scratch if scratch is not None else EncounterState.model_validate(state.model_dump())
+        )
         self.lines: list[str] = []
         self.reminders: list[str] = []
         self.rolls: list[dict[str, Any]] = []

@@ -121,7 +121,8 @@ async def perform(
         after = EncounterState.model_validate(target.state_before)
         undo_of: int | None = target.seq
     else:
-        event, after = rules.resolve(before, action, roller)
+        scratch = EncounterState.model_validate_json(locked.state)
+        event, after = rules.resolve(before, action, roller, scratch)
         undo_of = None
     outcome = await record(
         session,
@@ -171,6 +172,7 @@ async def record(
         event=row.model_dump(),
         state_before=state_before if isinstance(state_before, str) else json.dumps(state_before),
         state=state_json,
+        summary=(after.status, after.name, after.ruleset),
         notice=change_notice(encounter_id, seq),
     )
     if not notified:
