@@ -242,7 +242,8 @@ def add_combatants(draft: Draft, action: AddCombatants, roller: Roller) -> str:
         state.combatants.append(creature)
         if mates and mates[0].initiative is not None:
             creature.initiative = group_leader(state, mates[0]).initiative
-    draft.say(f"{', '.join(c.name for c in newcomers)} join the encounter.")
+    verb = "joins" if len(newcomers) == 1 else "join"
+    draft.say(f"{', '.join(c.name for c in newcomers)} {verb} the encounter.")
     for roll in action.rolls:
         who = state.find(str(roll.get("combatant_id")))
         label = f"{who.name} " if who else ""

@@ -86,6 +86,7 @@ async def test_a_whole_fight(client: httpx.AsyncClient, dm: dict[str, str], camp
     added = await add(client, dm, eid, {"character_id": aria["id"]})
     assert added["version"] == 1
     assert added["events"][0]["seq"] == 1
+    assert added["events"][0]["text"] == "Aria joins the encounter."
     goblins = await add(
         client, dm, eid,
         {"name": "Goblin", "count": 2, "max_hp": 7, "ac": 15, "initiative_bonus": 2, "xp": 50},
