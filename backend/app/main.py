@@ -27,6 +27,7 @@ from app.observability.router import router as operations_router
 from app.realtime.hub import Hub
 from app.realtime.router import router as realtime_router
 from app.statblocks.router import router as statblocks_router
+from app.statblocks.srd import srd_attribution
 from app.web.router import router as web_router
 
 DESCRIPTION = """
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Initiative Tracker",
         version=__version__,
-        description=DESCRIPTION,
+        description=DESCRIPTION + "\n\n## Monster data\n\n" + srd_attribution(),
         lifespan=lifespan,
         debug=False,
     )

@@ -126,3 +126,9 @@ async def test_openapi_documents_problem_responses(client: httpx.AsyncClient) ->
     spec: dict[str, Any] = (await client.get("/openapi.json")).json()
     responses = spec["paths"]["/api/campaigns/{campaign_id}"]["get"]["responses"]
     assert "application/problem+json" in responses["404"]["content"]
+
+
+async def test_openapi_carries_the_srd_attribution(client: httpx.AsyncClient) -> None:
+    description = (await client.get("/openapi.json")).json()["info"]["description"]
+    assert 'System Reference Document 5.1 ("SRD 5.1") by Wizards of the Coast LLC' in description
+    assert "Creative Commons Attribution 4.0" in description
