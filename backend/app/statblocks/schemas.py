@@ -6,7 +6,7 @@ keep those names from shadowing the builtins while pydantic builds the model.
 """
 
 import re
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -20,7 +20,7 @@ from pydantic import (
 from app.encounters.difficulty import CHALLENGE_RATINGS, xp_for_cr
 
 Size = Literal["tiny", "small", "medium", "large", "huge", "gargantuan"]
-SIZES: Final[tuple[str, ...]] = ("tiny", "small", "medium", "large", "huge", "gargantuan")
+SIZES: Final[tuple[str, ...]] = get_args(Size)
 
 DamageType = Literal[
     "acid",
@@ -37,21 +37,7 @@ DamageType = Literal[
     "slashing",
     "thunder",
 ]
-DAMAGE_TYPES: Final[tuple[str, ...]] = (
-    "acid",
-    "bludgeoning",
-    "cold",
-    "fire",
-    "force",
-    "lightning",
-    "necrotic",
-    "piercing",
-    "poison",
-    "psychic",
-    "radiant",
-    "slashing",
-    "thunder",
-)
+DAMAGE_TYPES: Final[tuple[str, ...]] = get_args(DamageType)
 
 ABILITIES: Final[tuple[str, ...]] = ("str", "dex", "con", "int", "wis", "cha")
 _ABILITY_ALIASES: Final[dict[str, str]] = {
