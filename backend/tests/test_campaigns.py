@@ -85,7 +85,7 @@ async def test_co_dm_lifecycle(
     ).status_code == 200
     assert_problem(await client.delete(url, headers=co), 403)
     assert_problem(await client.post(f"{url}/members", json={"email": email}, headers=co), 403)
-    members = (await client.get(f"{url}/members", headers=co)).json()
+    members = (await client.get(f"{url}/members", headers=co)).json()["items"]
     assert [m["role"] for m in members] == ["owner", "co_dm"]
 
     assert (await client.delete(f"{url}/members/{co_id}", headers=dm)).status_code == 204

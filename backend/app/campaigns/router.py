@@ -65,12 +65,14 @@ async def delete_campaign(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{campaign_id}/members", response_model=list[MemberOut], responses=ERRORS)
-async def list_members(campaign: MemberCampaign, session: SessionDep) -> list[MemberOut]:
-    return [
+@router.get("/{campaign_id}/members", response_model=Page[MemberOut], responses=ERRORS)
+async def list_members(campaign: MemberCampaign, session: SessionDep) -> Page[MemberOut]:
+    """The owner first, then the co-DMs by email."""
+    members = [
         MemberOut(user_id=u.id, email=u.email, display_name=u.display_name, role=role)
         for u, role in await repository.members(session, campaign)
     ]
+    return Page(items=members, total=len(members))
 
 
 @router.post(

@@ -154,7 +154,10 @@ async def list_events(
 ) -> EventPage:
     """The log, in order, each event with a human-readable line."""
     events = await repository.events_after(session, encounter.id, after, limit)
-    return EventPage(items=[event_out(e) for e in events], version=encounter.version)
+    # Sequence numbers run 1..version without gaps: the log holds `version` events.
+    return EventPage(
+        items=[event_out(e) for e in events], total=encounter.version, version=encounter.version
+    )
 
 
 @router.get("/{encounter_id}/summary", responses=errs(Unauthorized, NotFound, RuleViolation))
@@ -169,10 +172,16 @@ async def get_summary(encounter: MemberEncounter) -> dict[str, Any]:
 # --- combatants ------------------------------------------------------------------------
 
 
-@router.get("/{encounter_id}/combatants", response_model=list[CombatantOut], responses=READ_ERRORS)
-async def list_combatants(encounter: MemberEncounter) -> list[CombatantOut]:
-    state = service.state_of(encounter)
-    return [CombatantOut.model_validate(c.model_dump()) for c in state.combatants]
+@router.get("/{encounter_id}/combatants", response_model=Page[CombatantOut], responses=READ_ERRORS)
+async def list_combatants(encounter: MemberEncounter, page: PageDep) -> Page[CombatantOut]:
+    """The encounter's combatants in the order they joined (``order`` on the
+    encounter is the turn order)."""
+    combatants = service.state_of(encounter).combatants
+    chosen = combatants[page.offset : page.offset + page.limit]
+    return Page(
+        items=[CombatantOut.model_validate(c.model_dump()) for c in chosen],
+        total=len(combatants),
+    )
 
 
 @router.post(

@@ -113,6 +113,7 @@ class ActionResult(BaseModel):
 
 class EventPage(BaseModel):
     items: list[EventOut]
+    total: int = Field(description="Events in the whole log (not only this page).")
     version: int
 
 

@@ -133,6 +133,9 @@ async def test_a_whole_fight(client: httpx.AsyncClient, dm: dict[str, str], camp
 
     events = (await client.get(f"/api/encounters/{eid}/events", headers=dm)).json()
     assert [e["seq"] for e in events["items"]] == list(range(1, ended["version"] + 1))
+    assert events["total"] == ended["version"]
+    listed = (await client.get(f"/api/encounters/{eid}/combatants?limit=2", headers=dm)).json()
+    assert listed["total"] == 3 and [c["name"] for c in listed["items"]] == ["Aria", "Goblin 1"]
     assert all(e["text"] for e in events["items"])
     later = (await client.get(f"/api/encounters/{eid}/events?after=5", headers=dm)).json()
     assert later["items"][0]["seq"] == 6
