@@ -137,11 +137,29 @@ class AdHocCombatant(BaseModel):
     resistances: DamageTypes = []
     vulnerabilities: DamageTypes = []
     immunities: DamageTypes = []
-    legendary_actions: int = Field(default=0, ge=0, le=10)
-    legendary_resistances: int = Field(default=0, ge=0, le=10)
+    legendary_actions: Annotated[int, Field(ge=0, le=10)] | LegendaryActions = Field(
+        default=0, description="Per round: a number, or the combatant's {max, remaining}."
+    )
+    legendary_resistances: Annotated[int, Field(ge=0, le=10)] | LegendaryResistances = 0
+    conditions: Annotated[list[Condition], Field(max_length=50)] = []
+    concentration: str | None = Field(default=None, max_length=100)
+    reaction_used: bool = False
     group: str | None = Field(default=None, max_length=64)
     xp: int = Field(default=0, ge=0, le=1_000_000)
+    cr: str | None = Field(default=None, max_length=10)
     count: int = Field(default=1, ge=1, le=50)
+
+    def legendary(self) -> tuple[LegendaryActions, LegendaryResistances]:
+        """Both counts as the combatant holds them: a bare number is max and remaining."""
+        actions, resists = self.legendary_actions, self.legendary_resistances
+        return (
+            actions
+            if isinstance(actions, LegendaryActions)
+            else LegendaryActions(max=actions, remaining=actions),
+            resists
+            if isinstance(resists, LegendaryResistances)
+            else LegendaryResistances(max=resists, remaining=resists),
+        )
 
 
 class FromCharacter(BaseModel):

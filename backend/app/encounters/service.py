@@ -32,7 +32,7 @@ from app.encounters.schemas import (
     FromCharacters,
     FromStatBlock,
 )
-from app.encounters.state import Combatant, EncounterState, LegendaryActions, LegendaryResistances
+from app.encounters.state import Combatant, EncounterState
 from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime.publish import change_notice, publish_change
@@ -261,6 +261,7 @@ async def build_combatants(
 def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
     names = numbered_names(body.name, body.count, existing)
     group = body.group
+    legendary_actions, legendary_resistances = body.legendary()
     return AddCombatants(
         combatants=[
             Combatant(
@@ -280,12 +281,12 @@ def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
                 resistances=body.resistances,
                 vulnerabilities=body.vulnerabilities,
                 immunities=body.immunities,
-                legendary_actions=LegendaryActions(
-                    max=body.legendary_actions, remaining=body.legendary_actions
-                ),
-                legendary_resistances=LegendaryResistances(
-                    max=body.legendary_resistances, remaining=body.legendary_resistances
-                ),
+                legendary_actions=legendary_actions,
+                legendary_resistances=legendary_resistances,
+                conditions=[c.model_copy() for c in body.conditions],
+                concentration=body.concentration,
+                reaction_used=body.reaction_used,
+                cr=body.cr,
                 group=group,
                 xp=body.xp,
                 tiebreak=_tiebreak(),

@@ -343,3 +343,31 @@ async def test_long_names_still_number(
     alone = (await new_encounter(client, dm, campaign))["id"]
     single = await add(client, dm, alone, {"name": long})
     assert single["state"]["combatants"][0]["name"] == "X" * 96
+
+
+async def test_ad_hoc_combatant_takes_the_combatant_shape(
+    client: httpx.AsyncClient, dm: dict[str, str], campaign: Json
+) -> None:
+    eid = (await new_encounter(client, dm, campaign))["id"]
+    body = {
+        "name": "Young Dragon",
+        "ac": 18,
+        "max_hp": 178,
+        "hp": 150,
+        "legendary_actions": {"max": 3, "remaining": 2},
+        "legendary_resistances": 1,
+        "conditions": [{"name": "Prone"}],
+        "concentration": "Fog Cloud",
+        "immunities": ["fire"],
+    }
+    dragon = (await add(client, dm, eid, body))["state"]["combatants"][0]
+    assert dragon["legendary_actions"]["max"] == 3 and dragon["legendary_actions"]["remaining"] == 2
+    assert dragon["legendary_resistances"] == {"max": 1, "remaining": 1}
+    assert [c["name"] for c in dragon["conditions"]] == ["prone"]
+    assert dragon["concentration"] == "Fog Cloud" and dragon["hp"] == 150
+    bad = await client.post(
+        f"/api/encounters/{eid}/combatants",
+        json={"name": "X", "legendary_actions": {"max": 99}},
+        headers=dm,
+    )
+    assert_problem(bad, 422)
