@@ -8,18 +8,20 @@ returns and rolls back when it raises, before the response is sent (FastAPI's
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
 
 from app.auth import repository as users
 from app.auth.models import User
 from app.auth.security import decode_token
 from app.config import Settings
-from app.errors import InvalidToken, Unauthorized
+from app.errors import InvalidToken, Unauthorized, Unprocessable
 
 
 # Dependencies without I/O are still `async def`: FastAPI runs plain `def` ones in a
@@ -91,3 +93,62 @@ async def get_current_user_id(
 
 
 CurrentUserId = Annotated[str, Depends(get_current_user_id)]
+
+
+_NUL = "\x00"
+_NUL_MSG = "may not contain NUL (U+0000) characters"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def reject_nul_characters(conn: HTTPConnection) -> None:
+    """Installed on the whole app: a NUL character anywhere in the path, the query or
+    a JSON body is a 422 naming where it is.
+
+    No field of the API means anything with one, and PostgreSQL cannot store it in
+    text or JSONB: unchecked it failed there as a 500 (and passed on SQLite)."""
+    locs: list[list[str]] = [
+        ["path", name]
+        for name, value in conn.path_params.items()
+        if isinstance(value, str) and _NUL in value
+    ]
+    locs += [
+        ["query", name.replace(_NUL, "\\u0000")]
+        for name, value in conn.query_params.multi_items()
+        if _NUL in name or _NUL in value
+    ]
+    # JSON can only carry a NUL escaped, so most bodies are passed by this scan.
+    # (FastAPI has read, and parsed, the body already; both are cached.)
+    if (
+        isinstance(conn, Request)
+        and conn.method in _BODY_METHODS
+        and b"\\u0000" in await conn.body()
+    ):
+        # Not JSON: the route's own validation answers.
+        with contextlib.suppress(ValueError, RecursionError):
+            locs += _nul_locations(await conn.json())
+    if locs:
+        raise Unprocessable(
+            f"{'.'.join(locs[0])}: {_NUL_MSG}",
+            errors=[{"loc": loc, "msg": _NUL_MSG, "type": "string_nul"} for loc in locs[:20]],
+        )
+
+
+def _nul_locations(document: Any) -> list[list[str]]:
+    """Where, in a parsed JSON document, a key or a string holds a NUL (iteratively:
+    nesting is as deep as the JSON parser allowed)."""
+    found: list[list[str]] = []
+    stack: list[tuple[list[str], Any]] = [(["body"], document)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if _NUL in value:
+                found.append(loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                safe_key = key.replace(_NUL, "\\u0000")
+                if _NUL in key:
+                    found.append([*loc, safe_key])
+                stack.append(([*loc, safe_key], item))
+        elif isinstance(value, list):
+            stack.extend(([*loc, str(i)], item) for i, item in enumerate(value))
+    return sorted(found)

@@ -17,6 +17,7 @@ RFC 9457 ``application/problem+json`` body::
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request, Response
@@ -287,3 +288,25 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "required": ["type", "title", "status"],
 }
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the handlers above send: FastAPI documents
+    its own 422 as ``application/json`` (``HTTPValidationError``), and says nothing of
+    the 400 for a body that cannot be read at all (not UTF-8)."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            problem = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
+            if "422" in responses and PROBLEM_JSON not in responses["422"].get("content", {}):
+                responses["422"] = {"description": Unprocessable.title, "content": problem}
+            if "requestBody" in operation and "400" not in responses:
+                responses["400"] = {"description": BadRequest.title, "content": problem}
+    schemas = schema.get("components", {}).get("schemas", {})
+    text = json.dumps(schema.get("paths", {}))
+    for name in ("HTTPValidationError", "ValidationError"):
+        if name in schemas and f'"#/components/schemas/{name}"' not in text:
+            del schemas[name]
+    return schema

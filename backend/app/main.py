@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
@@ -14,13 +15,14 @@ from app.campaigns.router import router as campaigns_router
 from app.characters.router import router as characters_router
 from app.config import Settings, get_settings
 from app.db import create_engine, session_factory
+from app.deps import reject_nul_characters
 from app.dice_router import router as dice_router
 from app.encounters.difficulty_router import router as difficulty_router
 from app.encounters.exchange_router import campaign_router as encounter_import_router
 from app.encounters.exchange_router import router as encounter_export_router
 from app.encounters.router import campaign_router as campaign_encounters_router
 from app.encounters.router import router as encounters_router
-from app.errors import install_handlers
+from app.errors import document_problems, install_handlers
 from app.observability.logging import configure_logging, get_logger
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as operations_router
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION + "\n\n## Monster data\n\n" + srd_attribution(),
         lifespan=lifespan,
         debug=False,
+        dependencies=[Depends(reject_nul_characters)],
     )
     app.state.settings = settings
     install_handlers(app)
@@ -103,4 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(web_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

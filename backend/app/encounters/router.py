@@ -149,7 +149,10 @@ async def perform_action(
 async def list_events(
     encounter: MemberEncounter,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Only events with a larger seq.")] = 0,
+    after: Annotated[
+        # le: seq is a 32-bit column; a larger number is no seq at all (not a 500).
+        int, Query(ge=0, le=2**31 - 1, description="Only events with a larger seq.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventPage:
     """The log, in order, each event with a human-readable line."""
