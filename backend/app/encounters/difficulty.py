@@ -8,7 +8,7 @@ Dungeon Master's Guide (2014), and the 2024 "XP Budget per Character".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 Rating2014 = Literal["trivial", "easy", "medium", "hard", "deadly"]
 Rating2024 = Literal["trivial", "low", "moderate", "high"]
@@ -118,6 +118,8 @@ _COUNT_STEPS: Final[tuple[tuple[int, int], ...]] = (
     (15, 6),
 )
 
+R = TypeVar("R", bound=str)
+
 _RATINGS_2014: Final[tuple[Rating2014, ...]] = ("easy", "medium", "hard", "deadly")
 _RATINGS_2024: Final[tuple[Rating2024, ...]] = ("low", "moderate", "high")
 
@@ -185,10 +187,7 @@ def difficulty_2014(party_levels: Sequence[int], monster_xps: Sequence[int]) -> 
 
     rating: Rating2014 | None = None
     if party_size:
-        rating = "trivial"
-        for name in _RATINGS_2014:
-            if adjusted_xp >= thresholds[name]:
-                rating = name
+        rating = _highest_reached(adjusted_xp, thresholds, _RATINGS_2014, "trivial")
     return {
         "ruleset": "2014",
         "party_size": party_size,
@@ -200,6 +199,15 @@ def difficulty_2014(party_levels: Sequence[int], monster_xps: Sequence[int]) -> 
         "xp_per_character": _per_character(total_xp, party_size),
         "rating": rating,
     }
+
+
+def _highest_reached(xp: int, marks: dict[str, int], names: Sequence[R], floor: R) -> R:
+    """The last of ``names`` (in rising order) whose mark ``xp`` reaches, else ``floor``."""
+    rating = floor
+    for name in names:
+        if xp >= marks[name]:
+            rating = name
+    return rating
 
 
 def difficulty_2024(party_levels: Sequence[int], monster_xps: Sequence[int]) -> dict[str, Any]:
@@ -220,10 +228,7 @@ def difficulty_2024(party_levels: Sequence[int], monster_xps: Sequence[int]) -> 
     total_xp = sum(monster_xps)
     rating: Rating2024 | None = None
     if party_size:
-        rating = "trivial"
-        for name in _RATINGS_2024:
-            if total_xp >= budget[name]:
-                rating = name
+        rating = _highest_reached(total_xp, budget, _RATINGS_2024, "trivial")
     return {
         "ruleset": "2024",
         "party_size": party_size,

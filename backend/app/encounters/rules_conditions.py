@@ -45,7 +45,7 @@ def _describe(condition: Condition, draft: Draft) -> str:
 
 def add_condition(draft: Draft, action: AddCondition, _roller: Roller) -> str:
     require_not_ended(draft.state)
-    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    targets = draft.targets(action.targets)
     if action.duration is not None:
         draft.combatant(action.duration.of)
     for creature in targets:
@@ -88,7 +88,7 @@ def add_condition(draft: Draft, action: AddCondition, _roller: Roller) -> str:
 
 def remove_condition(draft: Draft, action: RemoveCondition, _roller: Roller) -> str:
     require_not_ended(draft.state)
-    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    targets = draft.targets(action.targets)
     having = [c for c in targets if c.has_condition(action.condition)]
     if not having:
         raise RuleViolation(f"No target is {action.condition}.")

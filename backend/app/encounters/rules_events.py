@@ -58,6 +58,10 @@ class Draft:
     def combatant(self, cid: str) -> Combatant:
         return self.state.combatant(cid)
 
+    def targets(self, ids: list[str]) -> list[Combatant]:
+        """The combatants an action names, each once, in the order named."""
+        return [self.state.combatant(cid) for cid in dict.fromkeys(ids)]
+
     def say(self, line: str) -> None:
         self.lines.append(line)
 

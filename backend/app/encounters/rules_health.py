@@ -136,7 +136,7 @@ def _damage_one(draft: Draft, creature: Combatant, action: Damage) -> dict[str, 
 
 def damage(draft: Draft, action: Damage, _roller: Roller) -> str:
     require_not_ended(draft.state)
-    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    targets = draft.targets(action.targets)
     source = draft.combatant(action.source) if action.source is not None else None
     results = []
     for creature in targets:
@@ -158,7 +158,7 @@ def damage(draft: Draft, action: Damage, _roller: Roller) -> str:
 
 def heal(draft: Draft, action: Heal, _roller: Roller) -> str:
     require_not_ended(draft.state)
-    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    targets = draft.targets(action.targets)
     for creature in targets:
         if creature.status == "dead":
             raise RuleViolation(f"{creature.name} is dead; healing cannot bring them back.")
@@ -187,7 +187,7 @@ def heal(draft: Draft, action: Heal, _roller: Roller) -> str:
 
 def set_temp_hp(draft: Draft, action: SetTempHp, _roller: Roller) -> str:
     require_not_ended(draft.state)
-    targets = [draft.combatant(cid) for cid in dict.fromkeys(action.targets)]
+    targets = draft.targets(action.targets)
     for creature in targets:
         if creature.status == "dead":
             raise RuleViolation(f"{creature.name} is dead.")
