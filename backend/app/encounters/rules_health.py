@@ -156,12 +156,18 @@ def damage(draft: Draft, action: Damage, _roller: Roller) -> str:
     return "damage"
 
 
-def heal(draft: Draft, action: Heal, _roller: Roller) -> str:
-    require_not_ended(draft.state)
-    targets = draft.targets(action.targets)
+def _living(draft: Draft, ids: list[str], refusal: str) -> list[Combatant]:
+    """The named targets, refusing the whole action (409) if any of them is dead."""
+    targets = draft.targets(ids)
     for creature in targets:
         if creature.status == "dead":
-            raise RuleViolation(f"{creature.name} is dead; healing cannot bring them back.")
+            raise RuleViolation(f"{creature.name} {refusal}.")
+    return targets
+
+
+def heal(draft: Draft, action: Heal, _roller: Roller) -> str:
+    require_not_ended(draft.state)
+    targets = _living(draft, action.targets, "is dead; healing cannot bring them back")
     results = []
     for creature in targets:
         before = creature.hp
@@ -187,10 +193,7 @@ def heal(draft: Draft, action: Heal, _roller: Roller) -> str:
 
 def set_temp_hp(draft: Draft, action: SetTempHp, _roller: Roller) -> str:
     require_not_ended(draft.state)
-    targets = draft.targets(action.targets)
-    for creature in targets:
-        if creature.status == "dead":
-            raise RuleViolation(f"{creature.name} is dead.")
+    targets = _living(draft, action.targets, "is dead")
     results = []
     for creature in targets:
         before = creature.temp_hp

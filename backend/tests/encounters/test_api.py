@@ -7,20 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api import add, new_encounter
 from tests.conftest import assert_problem, register
 
 Json = dict[str, Any]
-
-
-async def new_encounter(
-    client: httpx.AsyncClient, dm: dict[str, str], campaign: Json, **body: Any
-) -> Json:
-    r = await client.post(
-        f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Ambush", **body}, headers=dm
-    )
-    assert r.status_code == 201, r.text
-    state: Json = r.json()
-    return state
 
 
 async def act(
@@ -36,13 +26,6 @@ async def ok(client: httpx.AsyncClient, dm: dict[str, str], eid: str, action: Js
     assert r.status_code == 200, r.text
     body: Json = r.json()
     return body
-
-
-async def add(client: httpx.AsyncClient, dm: dict[str, str], eid: str, body: Json) -> Json:
-    r = await client.post(f"/api/encounters/{eid}/combatants", json=body, headers=dm)
-    assert r.status_code == 201, r.text
-    result: Json = r.json()
-    return result
 
 
 async def character(

@@ -56,27 +56,11 @@ class Stream:
         await self.conn.close()
 
 
-async def new_encounter(client: httpx.AsyncClient, dm: Json, campaign: Json, **body: Any) -> Json:
-    r = await client.post(
-        f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Ambush", **body}, headers=dm
-    )
-    assert r.status_code == 201, r.text
-    state: Json = r.json()
-    return state
-
-
 async def act(client: httpx.AsyncClient, dm: Json, eid: str, action: Json) -> Json:
     r = await client.post(f"/api/encounters/{eid}/actions", json=action, headers=dm)
     assert r.status_code == 200, r.text
     body: Json = r.json()
     return body
-
-
-async def add(client: httpx.AsyncClient, dm: Json, eid: str, body: Json) -> Json:
-    r = await client.post(f"/api/encounters/{eid}/combatants", json=body, headers=dm)
-    assert r.status_code == 201, r.text
-    result: Json = r.json()
-    return result
 
 
 async def share(client: httpx.AsyncClient, dm: Json, eid: str) -> Json:

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.realtime import repository as repo
 from app.realtime.hub import CLOSE_TRY_AGAIN, Hub, Subscriber
 from app.realtime.listener import NotConnected
-from tests.realtime.helpers import Json, act, add, new_encounter
+from tests.api import add, new_encounter
+from tests.realtime.helpers import Json, act
 
 # --- a subscriber's sends ---------------------------------------------------------------
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.realtime.helpers import Json, Stream, act, add, new_encounter, share
+from tests.api import add, new_encounter
+from tests.realtime.helpers import Json, Stream, act, share
 
 HIDDEN = {"Assassin Vex", "Shadowy Figure", "Mordak the Priest", "Cowled One"}
 

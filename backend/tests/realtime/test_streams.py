@@ -6,8 +6,9 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
+from tests.api import add, new_encounter
 from tests.conftest import assert_problem, register
-from tests.realtime.helpers import Json, Stream, act, add, bearer, new_encounter, share
+from tests.realtime.helpers import Json, Stream, act, bearer, share
 
 
 async def _goblin_fight(client: httpx.AsyncClient, dm: Json, campaign: Json) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api import add, new_encounter
 from tests.conftest import assert_problem, register
 from tests.statblocks.test_importers import DRAGON_IA, GOBLIN_5E, GOBLIN_IA
 
@@ -44,21 +45,6 @@ async def homebrew(client: httpx.AsyncClient, headers: Headers, **fields: Any) -
     assert r.status_code == 201, r.text
     body: Json = r.json()
     return body
-
-
-async def new_encounter(client: httpx.AsyncClient, headers: Headers, campaign: Json) -> Json:
-    url = f"/api/campaigns/{campaign['id']}/encounters"
-    r = await client.post(url, json={"name": "Ambush"}, headers=headers)
-    assert r.status_code == 201, r.text
-    body: Json = r.json()
-    return body
-
-
-async def add(client: httpx.AsyncClient, headers: Headers, eid: str, body: Json) -> Json:
-    r = await client.post(f"/api/encounters/{eid}/combatants", json=body, headers=headers)
-    assert r.status_code == 201, r.text
-    result: Json = r.json()
-    return result
 
 
 # --- reading and searching ---------------------------------------------------------------

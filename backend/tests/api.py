@@ -1,0 +1,31 @@
+"""Small HTTP steps the API tests share: each asserts its own success."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+Json = dict[str, Any]
+
+
+async def new_encounter(
+    client: httpx.AsyncClient, headers: dict[str, str], campaign: Json, **body: Any
+) -> Json:
+    """A new encounter (201) in ``campaign``; ``body`` overrides its fields."""
+    r = await client.post(
+        f"/api/campaigns/{campaign['id']}/encounters",
+        json={"name": "Ambush", **body},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    state: Json = r.json()
+    return state
+
+
+async def add(client: httpx.AsyncClient, headers: dict[str, str], eid: str, body: Json) -> Json:
+    """Add combatants (201) and return the action result."""
+    r = await client.post(f"/api/encounters/{eid}/combatants", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    result: Json = r.json()
+    return result
