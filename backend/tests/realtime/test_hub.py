@@ -51,6 +51,13 @@ async def until(condition: Any, wait: float = 2.0) -> None:
             await asyncio.sleep(0.001)
 
 
+async def settle(turns: int = 50) -> None:
+    """Let every ready task run: event-loop turns, not wall-clock time, so a check
+    that something did NOT happen is about ordering and cannot flake on a slow machine."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
+
+
 async def test_an_idle_socket_is_written_by_the_push_itself() -> None:
     socket = FakeSocket()
     sub = subscriber(socket)
@@ -71,7 +78,7 @@ async def test_a_send_that_must_wait_is_finished_by_the_task_in_order() -> None:
     sub.push("b")
     sub.push("c")
     assert sub.backlog == 2  # queued behind it, not sent past it
-    await asyncio.sleep(0.01)
+    await settle()
     assert socket.sent == []  # still waiting, and nobody else waited for it
     socket.gate.set()
     await until(lambda: len(socket.sent) == 3)
@@ -138,18 +145,18 @@ async def test_killing_a_subscriber_with_a_send_waiting() -> None:
     await until(lambda: socket.closed_with is not None)
     assert socket.closed_with == (CLOSE_TRY_AGAIN, "too slow")
     socket.gate.set()
-    await asyncio.sleep(0.01)
+    await settle()
     assert socket.sent == []  # abandoned, not finished behind the close
 
     socket = FakeSocket()
     socket.gate = asyncio.Event()
     sub = subscriber(socket)
     sub.push("a")
-    await asyncio.sleep(0.01)  # the task has taken the waiting send over
+    await settle()  # the task has taken the waiting send over
     sub.kill(CLOSE_TRY_AGAIN, "too slow")
     await until(lambda: socket.closed_with is not None)
     socket.gate.set()
-    await asyncio.sleep(0.01)
+    await settle()
     assert socket.sent == []
 
 
