@@ -242,8 +242,8 @@ async def test_dm_runs_combat_and_the_table_watches_live(server: str, browser: A
         await context.close()
 
 
-async def test_player_view_reconnects_from_its_last_version(server: str, browser: Any) -> None:
-    """A dropped socket comes back with ?since=<version> and misses nothing."""
+async def test_player_view_reconnects_from_its_last_seq(server: str, browser: Any) -> None:
+    """A dropped socket comes back with ?since=<its link's seq> and misses nothing."""
     expect = _expect()
     async with httpx.AsyncClient(base_url=server) as api:
         email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
@@ -279,7 +279,7 @@ async def test_player_view_reconnects_from_its_last_version(server: str, browser
         await expect(page.locator(".play-row")).to_have_count(2)
         await expect(page.locator("#play-live")).to_have_text("live")
         assert len(urls) >= 2
-        assert "since=1" in urls[-1]
+        assert "since=0" in urls[-1]  # the link's own sequence starts at 0
 
         act = await api.post(
             f"/api/encounters/{encounter['id']}/actions", json={"type": "start_combat"}

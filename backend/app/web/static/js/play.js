@@ -11,7 +11,7 @@ let shown = null; // the redacted state on screen
 let turnText = "";
 
 function render(state) {
-  if (shown && state.version < shown.version) return;
+  if (shown && state.seq < shown.seq) return;
   shown = state;
   document.title = `${state.name} — Player view`;
   $("#play-name").textContent = state.name;
@@ -136,10 +136,10 @@ async function boot() {
       return;
     }
   }
-  stream.start(shown ? shown.version : null);
+  stream.start(shown ? shown.seq : null);
   // Back from a sleeping phone or a dropped network: try now rather than at the next backoff.
   const nudge = () => {
-    if (!stream.stopped && !stream.socket) stream.start(shown ? shown.version : null);
+    if (!stream.stopped && !stream.socket) stream.start(shown ? shown.seq : null);
   };
   window.addEventListener("online", nudge);
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && nudge());
