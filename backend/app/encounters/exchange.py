@@ -39,8 +39,8 @@ from app.characters import repository as characters
 from app.encounters import rules
 from app.encounters.models import Encounter
 from app.encounters.rules import MAX_COMBATANTS
-from app.encounters.rules_events import Draft
-from app.encounters.rules_order import refresh_order, turn_units, unit_index
+from app.encounters.rules.events import Draft
+from app.encounters.rules.order import refresh_order, turn_units, unit_index
 from app.encounters.schemas import EncounterCreate
 from app.encounters.service import (
     Outcome,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from app.encounters.rules_order import turn_units, unit_index
+from app.encounters.rules.order import turn_units, unit_index
 from app.encounters.state import Combatant, EncounterState, Kind, SideView
 
 Side = Literal["players", "allies", "enemies"]

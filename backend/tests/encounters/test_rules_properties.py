@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.dice import Roll
-from app.encounters.rules_order import compute_order, refresh_order, turn_units
+from app.encounters.rules.order import compute_order, refresh_order, turn_units
 from app.encounters.state import EncounterState
 from app.errors import AppError
 from tests.encounters.test_rules_support import act, combatant, encounter, pc

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.encounters.actions import AddCondition, RemoveCondition, SetConcentration
-from app.encounters.rules_events import Draft
-from app.encounters.rules_health import end_concentration, require_not_ended
+from app.encounters.rules.events import Draft
+from app.encounters.rules.health import end_concentration, require_not_ended
 from app.encounters.state import INCAPACITATING, Condition, Ruleset
 from app.errors import RuleViolation
 
