@@ -34,8 +34,8 @@ from app.errors import (
     Unauthorized,
     Unprocessable,
 )
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 
 campaign_router = APIRouter(prefix="/api/campaigns/{campaign_id}/encounters", tags=["encounters"])
 router = APIRouter(prefix="/api/encounters", tags=["encounters"])
