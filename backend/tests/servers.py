@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def wait_until_healthy(
-    base_url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+    base_url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
