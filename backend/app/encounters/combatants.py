@@ -26,7 +26,14 @@ from app.encounters.schemas import (
     FromCharacters,
     FromStatBlock,
 )
-from app.encounters.state import Combatant, EncounterState, LegendaryActions, LegendaryResistances
+from app.encounters.state import (
+    Combatant,
+    EncounterState,
+    LegendaryActions,
+    LegendaryResistances,
+    Side,
+    default_side,
+)
 from app.errors import InvalidAction, RuleViolation
 from app.statblocks import repository as statblocks
 from app.statblocks.schemas import StatBlockData, StatBlockIn, cr_label, hp_roll_expression
@@ -93,6 +100,8 @@ def from_statblock(block: StatBlockIn, **fields: Any) -> Combatant:
             "vulnerabilities": list(block.damage_vulnerabilities),
             "immunities": list(block.damage_immunities),
             "legendary_actions": LegendaryActions(max=legendary, remaining=legendary),
+            "qualified_defences": [d.model_copy() for d in block.qualified_defences],
+            "condition_immunities": list(block.condition_immunities),
             "legendary_resistances": LegendaryResistances(
                 max=block.legendary_resistances, remaining=block.legendary_resistances
             ),
@@ -115,6 +124,7 @@ async def build_combatants(
     if isinstance(body, FromCharacter | FromCharacters):
         ids = [body.character_id] if isinstance(body, FromCharacter) else body.character_ids
         hidden = isinstance(body, FromCharacter) and body.hidden
+        side: Side = body.side if isinstance(body, FromCharacter) else "party"
         found = {c.id: c for c in await characters.get_many(session, campaign_id, ids)}
         missing = [cid for cid in ids if cid not in found]
         if missing:
@@ -128,7 +138,9 @@ async def build_combatants(
         twice = [found[i].name for i in ids if i in already]
         if twice:
             raise RuleViolation(f"{twice[0]} is already in this encounter.")
-        return AddCombatants(combatants=[_from_character(found[i], hidden) for i in ids])
+        return AddCombatants(
+            combatants=[_from_character(found[i], hidden=hidden, side=side) for i in ids]
+        )
     if isinstance(body, FromStatBlock):
         return await _from_statblock_request(
             session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
@@ -136,7 +148,7 @@ async def build_combatants(
     return _ad_hoc(body, existing)
 
 
-def _from_character(character: Character, hidden: bool) -> Combatant:
+def _from_character(character: Character, *, hidden: bool, side: Side) -> Combatant:
     return new_combatant(
         name=character.name,
         kind="character",
@@ -149,6 +161,7 @@ def _from_character(character: Character, hidden: bool) -> Combatant:
         temp_hp=character.temp_hp,
         status="unconscious" if character.current_hp == 0 else "active",
         hidden=hidden,
+        side=side,
     )
 
 
@@ -197,6 +210,7 @@ async def _from_statblock_request(
                 alias=body.alias,
                 kind="monster",
                 statblock_id=row.id,
+                side=body.side,
                 max_hp=hp,
                 hp=hp,
                 hidden=body.hidden,
@@ -234,6 +248,10 @@ def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
                 cr=body.cr,
                 group=body.group,
                 xp=body.xp,
+                qualified_defences=[d.model_copy() for d in body.qualified_defences],
+                condition_immunities=body.condition_immunities,
+                side=body.side or default_side(body.kind),
+                surprised=body.surprised,
             )
             for name in numbered_names(body.name, body.count, existing)
         ]
