@@ -115,7 +115,8 @@ async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: Sess
 
 @router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
 async def delete_encounter(encounter: MemberEncounter, session: SessionDep) -> Response:
-    await repository.remove(session, encounter)
+    """Deletes the encounter and its log; its open sockets close (4404)."""
+    await service.delete(session, encounter)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -133,7 +134,8 @@ async def perform_action(
 ) -> Response:
     """Apply one combat action, tagged by ``type``. Answers with the event it
     appended and the new state. All of it or none of it; with ``If-Match`` a
-    stale version is 412. ``undo`` takes back the newest action not yet undone."""
+    stale version is 412. ``undo`` takes back the newest action not yet undone;
+    ``redo`` re-applies the newest undone one until a new action is taken."""
     outcome = await service.perform(
         session,
         encounter_id=encounter_id,

@@ -7,12 +7,10 @@ import * as store from "./store.js";
 
 // --- the DM stream ---------------------------------------------------------------------------
 const stream = new LiveStream(
-  (since) =>
-    socketUrl(`/api/encounters/${store.encounter.value.id}/ws`, {
-      access_token: session.token,
-      since: since ?? undefined,
-    }),
+  (since) => socketUrl(`/api/encounters/${store.encounter.value.id}/ws`, { since: since ?? undefined }),
   {
+    // The token rides in the subprotocol pair, never in the URL.
+    protocols: () => ["bearer", session.token],
     onMessage: (message) => {
       if (message.event) noticeEvents([message.event]);
       if (message.state) store.applyState(message.state);
