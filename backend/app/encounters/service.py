@@ -9,7 +9,6 @@ apply one after another: no lost update, no half-applied action.
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -21,25 +20,18 @@ from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
 from app.encounters import repository, rules
-from app.encounters.actions import Action, AddCombatants, Undo
+from app.encounters.actions import Action, AddCombatants, Redo, Undo
 from app.encounters.models import Encounter
 from app.encounters.projection import sees_change
 from app.encounters.schemas import (
-    AdHocCombatant,
-    CombatantCreate,
     EncounterCreate,
     EventOut,
-    FromCharacter,
-    FromCharacters,
-    FromStatBlock,
 )
-from app.encounters.state import Combatant, EncounterState
-from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
+from app.encounters.state import EncounterState
+from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
 from app.realtime.publish import change_notice, publish_change
-
-MAX_NAME = 100
 
 
 class EncounterNotFound(NotFound):
@@ -50,6 +42,11 @@ class EncounterNotFound(NotFound):
 class NothingToUndo(RuleViolation):
     type = "nothing-to-undo"
     title = "Nothing to undo"
+
+
+class NothingToRedo(RuleViolation):
+    type = "nothing-to-redo"
+    title = "Nothing to redo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +115,7 @@ async def perform(
     if if_match is not None and if_match != locked.version:
         raise _stale(locked.version, if_match)
     before = EncounterState.model_validate_json(locked.state)
+    undo_of: int | None = None
     if isinstance(action, Undo):
         target = await repository.latest_undoable(session, encounter_id)
         if target is None or target.state_before is None:
@@ -128,11 +126,31 @@ async def perform(
             text=f"Undo: {target.text}",
         )
         after = EncounterState.model_validate(target.state_before)
-        undo_of: int | None = target.seq
+        undo_of = target.seq
+        await _replay_write_back(session, locked.campaign_id, target.data, "before", event)
+    elif isinstance(action, Redo):
+        redone = await repository.redo_target(session, encounter_id)
+        if redone is None:
+            raise NothingToRedo(
+                "There is nothing to redo: nothing was undone since the last action."
+            )
+        # The undone event's patch, replayed on the state it was undone back to.
+        original = rules.Event(type=redone.type, data=redone.data, text=redone.text)
+        after = rules.apply(before, original)
+        event = rules.Event(
+            type="redo",
+            data={
+                "redone_seq": redone.seq,
+                "redone_type": redone.data.get("redone_type", redone.type),
+                "patch": redone.data.get("patch", {}),
+            },
+            text=f"Redo: {redone.text.removeprefix('Redo: ')}",
+            reminders=list(redone.reminders),
+        )
+        await _replay_write_back(session, locked.campaign_id, redone.data, "after", event)
     else:
         scratch = EncounterState.model_validate_json(locked.state)
         event, after = rules.resolve(before, action, roller, scratch)
-        undo_of = None
     outcome = await record(
         session,
         encounter_id=encounter_id,
@@ -171,6 +189,9 @@ async def record(
     seq = version_before + 1
     player_seq = player_seq_before + 1 if sees_change(before, after) else None
     after.version = seq
+    if event.type == "combat_ended":
+        # The write-back is part of the event, so undo and redo can replay it.
+        event.data["write_back"] = await _write_back_hp(session, campaign_id, after)
     state_json = after.model_dump_json()
     row = EventOut(
         seq=seq,
@@ -194,8 +215,6 @@ async def record(
     )
     if not notified:
         await publish_change(session, encounter_id, seq)
-    if event.type == "combat_ended":
-        await _write_back_hp(session, campaign_id, after)
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
 
 
@@ -206,146 +225,57 @@ def _stale(current: int, sent: int) -> PreconditionFailed:
     )
 
 
-async def _write_back_hp(session: AsyncSession, campaign_id: str, state: EncounterState) -> None:
-    """After combat the characters' HP carries over to the campaign."""
+_HP_FIELDS = ("max_hp", "current_hp", "temp_hp")
+
+
+async def _write_back_hp(
+    session: AsyncSession, campaign_id: str, state: EncounterState
+) -> list[dict[str, Any]]:
+    """After combat the characters' HP carries over to the campaign. Returns what
+    changed, each character's HP ``before`` and ``after``, for the event."""
     by_character = {c.character_id: c for c in state.combatants if c.character_id}
+    written: list[dict[str, Any]] = []
     for character in await characters.get_many(session, campaign_id, list(by_character)):
         combatant = by_character[character.id]
+        before = {f: getattr(character, f) for f in _HP_FIELDS}
         character.max_hp = combatant.max_hp
         character.current_hp = min(combatant.hp, combatant.max_hp)
         character.temp_hp = combatant.temp_hp
+        after = {f: getattr(character, f) for f in _HP_FIELDS}
+        written.append({"character_id": character.id, "before": before, "after": after})
     await session.flush()
+    return written
 
 
-# --- building combatants -----------------------------------------------------------------
-
-
-async def build_combatants(
+async def _replay_write_back(
     session: AsyncSession,
-    *,
     campaign_id: str,
-    body: CombatantCreate,
-    roller: Roller,
-    existing: EncounterState,
-) -> AddCombatants:
-    """Resolve a request to add combatants into the rules' internal action, with
-    ids and tiebreaks drawn here so the rules stay pure."""
-    if isinstance(body, FromCharacter | FromCharacters):
-        ids = [body.character_id] if isinstance(body, FromCharacter) else body.character_ids
-        found = {c.id: c for c in await characters.get_many(session, campaign_id, ids)}
-        missing = [cid for cid in ids if cid not in found]
-        if missing:
-            raise InvalidAction(
-                f"No character {missing[0]} in this campaign.",
-                errors=[
-                    {"loc": ["body", "character_id"], "msg": "unknown character", "type": "unknown"}
-                ],
-            )
-        already = {c.character_id for c in existing.combatants if c.character_id}
-        twice = [found[i].name for i in ids if i in already]
-        if twice:
-            raise RuleViolation(f"{twice[0]} is already in this encounter.")
-        hidden = isinstance(body, FromCharacter) and body.hidden
-        return AddCombatants(
-            combatants=[
-                Combatant(
-                    id=_new_id(),
-                    name=c.name,
-                    kind="character",
-                    character_id=c.id,
-                    initiative_bonus=c.initiative_bonus,
-                    dexterity=c.dexterity,
-                    ac=c.ac,
-                    max_hp=c.max_hp,
-                    hp=min(c.current_hp, c.max_hp),
-                    temp_hp=c.temp_hp,
-                    status="unconscious" if c.current_hp == 0 else "active",
-                    hidden=hidden,
-                    tiebreak=_tiebreak(),
-                )
-                for c in (found[i] for i in ids)
-            ]
+    data: dict[str, Any],
+    which: str,
+    event: rules.Event,
+) -> None:
+    """Undo (``which`` "before") or redo ("after") an event's HP write-back to the
+    campaign's characters; the new event records it too."""
+    entries: list[dict[str, Any]] = data.get("write_back") or []
+    if not entries:
+        return
+    found = {
+        c.id: c
+        for c in await characters.get_many(
+            session, campaign_id, [e["character_id"] for e in entries]
         )
-    if isinstance(body, FromStatBlock):
-        from app.statblocks.service import combatants_from_statblock
-
-        return await combatants_from_statblock(
-            session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
-        )
-    return _ad_hoc(body, existing)
-
-
-def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
-    names = numbered_names(body.name, body.count, existing)
-    group = body.group
-    legendary_actions, legendary_resistances = body.legendary()
-    return AddCombatants(
-        combatants=[
-            Combatant(
-                id=_new_id(),
-                name=name,
-                alias=body.alias,
-                kind=body.kind,
-                initiative=body.initiative,
-                initiative_bonus=body.initiative_bonus,
-                dexterity=body.dexterity,
-                ac=body.ac,
-                max_hp=body.max_hp,
-                hp=body.max_hp if body.hp is None else min(body.hp, body.max_hp),
-                temp_hp=body.temp_hp,
-                hidden=body.hidden,
-                notes=body.notes,
-                resistances=body.resistances,
-                vulnerabilities=body.vulnerabilities,
-                immunities=body.immunities,
-                legendary_actions=legendary_actions,
-                legendary_resistances=legendary_resistances,
-                conditions=[c.model_copy() for c in body.conditions],
-                concentration=body.concentration,
-                reaction_used=body.reaction_used,
-                cr=body.cr,
-                group=group,
-                xp=body.xp,
-                tiebreak=_tiebreak(),
-            )
-            for name in names
-        ]
+    }
+    for entry in entries:
+        character = found.get(entry["character_id"])
+        if character is not None:
+            for field in _HP_FIELDS:
+                setattr(character, field, entry[which][field])
+    await session.flush()
+    event.data["write_back"] = (
+        entries
+        if which == "after"
+        else [{**e, "before": e["after"], "after": e["before"]} for e in entries]
     )
-
-
-def numbered_names(base: str, count: int, existing: EncounterState) -> list[str]:
-    """A lone "Goblin" stays "Goblin"; several become "Goblin 1", "Goblin 2", and
-    more goblins later continue the numbering instead of repeating it. A long name
-    is cut (always the same way) so that a number still fits a combatant's 100
-    characters."""
-    return _numbered(base[: MAX_NAME - 4].rstrip(), count, existing)
-
-
-def _numbered(base: str, count: int, existing: EncounterState) -> list[str]:
-    taken = {c.name for c in existing.combatants}
-    numbers = [
-        int(name[len(base) + 1 :])
-        for name in taken
-        if name.startswith(base + " ") and name[len(base) + 1 :].isdigit()
-    ]
-    if count == 1 and base not in taken and not numbers:
-        return [base]
-    start = max(numbers, default=0) + 1
-    if base in taken and not numbers:
-        start = 2
-    return [f"{base} {n}" for n in range(start, start + count)]
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _tiebreak() -> float:
-    return random.SystemRandom().random()
-
-
-def new_group_id() -> str:
-    return "g-" + uuid.uuid4().hex[:8]
 
 
 # Bookkeeping the rules keep in the stored state that clients never see.

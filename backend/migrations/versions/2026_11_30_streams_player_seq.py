@@ -1,7 +1,7 @@
 """streams: the player view's own sequence (what the players see changed)
 
 Revision ID: 20261130_streams
-Revises: 0003
+Revises: 20261130_rules
 Create Date: 2026-11-30 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '20261130_streams'
-down_revision: str | None = '0003'
+down_revision: str | None = '20261130_rules'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
