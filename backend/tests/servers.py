@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,27 +41,60 @@ def wait_until_healthy(
     raise TimeoutError(f"{base_url} did not become healthy in {timeout}s")
 
 
+@dataclass
+class Server:
+    base: str
+    proc: subprocess.Popen[bytes]
+
+    def worker_pids(self) -> set[int]:
+        """The Gunicorn master's children (its workers), from /proc."""
+        pids = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == self.proc.pid:
+                pids.add(int(stat.parent.name))
+        return pids
+
+
 @contextmanager
 def gunicorn(
     database_url: str,
     *,
-    workers: int = 3,
+    workers: int | None = 3,
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
 ) -> Iterator[str]:
     """Run ``gunicorn main:app`` from backend/ as production would; yields its base URL."""
+    with gunicorn_server(database_url, workers=workers, env=env, log_path=log_path) as server:
+        yield server.base
+
+
+@contextmanager
+def gunicorn_server(
+    database_url: str,
+    *,
+    workers: int | None = 3,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+) -> Iterator[Server]:
+    """:func:`gunicorn`, with the process (``workers=None``: no WEB_CONCURRENCY at all)."""
     port = free_port()
     full_env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "JWT_SECRET": "server-test-secret-long-enough-0123456789abcdef",
         "ENVIRONMENT": "test",
-        "WEB_CONCURRENCY": str(workers),
         "PORT": str(port),
         "LOG_LEVEL": "INFO",
+        **({"WEB_CONCURRENCY": str(workers)} if workers is not None else {}),
         **(env or {}),
     }
     full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if workers is None:
+        full_env.pop("WEB_CONCURRENCY", None)
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [str(BIN_DIR / "gunicorn"), "main:app", "--bind", f"127.0.0.1:{port}"],
@@ -72,7 +106,7 @@ def gunicorn(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, proc=proc)
-        yield base
+        yield Server(base, proc)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
