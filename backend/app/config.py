@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     # Login throttling: attempts allowed per window, per email and per client address.
     login_attempts: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=60, ge=1)
+    # What a client may send (README, "Limits"): request bodies, and WebSocket messages
+    # in size and in rate (a token bucket per socket: a burst, then so many a second).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_import_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
+    ws_messages_per_second: float = Field(default=2.0, gt=0)
+    ws_message_burst: int = Field(default=10, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

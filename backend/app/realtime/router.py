@@ -5,7 +5,10 @@ a snapshot first (or, with ``?since=<version>``, exactly the events after it, wh
 log still has them within 1,000 versions), then one message per version, in order.
 Close codes: 1008 before accepting (bad or missing credentials, unknown link: no
 message is ever sent), 4403 (the link was rotated or revoked), 4404 (the encounter was
-deleted), 1013 (the client could not keep up), 1001 (the server is stopping).
+deleted), 1013 (the client could not keep up), 1001 (the server is stopping), 1012 (the
+server is restarting: reconnect with ``?since=``), 1009 (a client message over
+``WS_MAX_MESSAGE_BYTES``), 1008 after accepting (client messages faster than
+``WS_MESSAGES_PER_SECOND``; see :mod:`app.realtime.inbound`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from app.observability import metrics
 from app.realtime import sharing
 from app.realtime.frames import Audience
 from app.realtime.hub import Hub, Rejected, Subscriber
+from app.realtime.inbound import InboundLimit
 
 router = APIRouter(tags=["player view"])
 
@@ -150,10 +154,15 @@ async def _stream(
         except Rejected as exc:
             await websocket.close(exc.code, exc.reason)
             return
-        # Clients have nothing to say; reading notices when they leave.
+        # Clients have nothing to say; reading notices when they leave (and stops
+        # those who say too much).
+        inbound = InboundLimit.from_settings(websocket.app.state.settings)
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                break
+            if refused := inbound.admit(message):
+                await websocket.close(*refused)
                 break
     except WebSocketDisconnect:
         pass
