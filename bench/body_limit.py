@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "backend"))
 os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 from tests.conftest import create_pg_database, drop_pg_database, migrate  # noqa: E402
-from tests.servers import Server, gunicorn_server  # noqa: E402
+from tests.servers import Instance, gunicorn_instance  # noqa: E402
 
 CHUNK = b"1," * (512 * 1024)  # 1 MiB of a JSON array's items ("[" first, "]" last)
 
@@ -82,7 +82,7 @@ async def health_latencies(
     return out, failed
 
 
-def peak_rss_mb(server: Server) -> float:
+def peak_rss_mb(server: Instance) -> float:
     peaks = []
     for pid in server.worker_pids():
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -96,7 +96,7 @@ def ms(seconds: float) -> str:
 
 
 async def run(label: str, url: str, env: dict[str, str], args: argparse.Namespace) -> None:
-    with gunicorn_server(url, workers=2, env=env) as server:
+    with gunicorn_instance(url, workers=2, env=env) as server:
         async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:
             for _ in range(20):  # warm up every worker
                 await client.get("/api/health")

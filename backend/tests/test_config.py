@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.config import ConfigError, Settings
-from tests.servers import BACKEND_DIR, BIN_DIR, gunicorn_server
+from tests.servers import BACKEND_DIR, BIN_DIR, gunicorn_instance
 
 GOOD_SECRET = "x" * 40
 
@@ -101,7 +101,7 @@ def test_production_on_sqlite_starts_one_worker_by_default(tmp_path: Path) -> No
     """`ENVIRONMENT=production DATABASE_URL=sqlite:///... gunicorn main:app`, no
     WEB_CONCURRENCY: it used to stop ("SQLite needs WEB_CONCURRENCY=1") because the
     import-time check assumed 3 workers while gunicorn.conf.py started 1."""
-    with gunicorn_server(
+    with gunicorn_instance(
         f"sqlite:///{tmp_path}/p.db",
         workers=None,
         env={"ENVIRONMENT": "production", "JWT_SECRET": GOOD_SECRET},

@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.api import new_encounter
-from tests.realtime.helpers import Json, Stream, bearer, share
+from tests.realtime.helpers import Json, Stream, dm_stream, share
 
 
 @pytest.fixture
@@ -33,8 +33,7 @@ async def test_a_socket_that_sends_too_fast_is_closed(shared: Json, live: str) -
 async def test_a_message_over_the_size_limit_closes_the_socket(
     shared: Json, live: str, dm: dict[str, str]
 ) -> None:
-    url = f"ws://{live}/api/encounters/{shared['encounter']['id']}/ws?access_token={bearer(dm)}"
-    stream = await Stream.open(url)
+    stream = await dm_stream(f"ws://{live}", shared["encounter"]["id"], dm)
     assert (await stream.next())["type"] == "snapshot"
     await stream.conn.send("x" * (8 * 1024 + 1))
     assert await stream.closed_with() == 1009
