@@ -28,7 +28,8 @@ from collections.abc import Iterable
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, problem_response
+from app.errors import PayloadTooLarge
+from app.problems import problem_response
 
 # The routes that take whole documents from other tools: the larger limit.
 IMPORT_ROUTES = (
