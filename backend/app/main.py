@@ -22,10 +22,10 @@ from app.encounters.exchange_router import campaign_router as encounter_import_r
 from app.encounters.exchange_router import router as encounter_export_router
 from app.encounters.router import campaign_router as campaign_encounters_router
 from app.encounters.router import router as encounters_router
-from app.errors import document_problems, install_handlers
 from app.observability.logging import configure_logging, get_logger
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as operations_router
+from app.problems import document_problems, install_handlers
 from app.realtime.hub import Hub
 from app.realtime.router import router as realtime_router
 from app.statblocks.router import router as statblocks_router

@@ -25,8 +25,8 @@ from app.deps import SessionDep, user_for_token
 from app.encounters import repository as encounters
 from app.encounters.dependencies import MemberEncounter
 from app.errors import AppError, NotFound, Unauthorized
-from app.errors import responses as errs
 from app.observability import metrics
+from app.problems import responses as errs
 from app.realtime import sharing
 from app.realtime.frames import Audience
 from app.realtime.hub import Hub, Rejected, Subscriber

@@ -9,7 +9,7 @@ import pytest
 
 from app.encounters.state import Combatant, EncounterState, QualifiedDefence
 from app.errors import RuleViolation
-from tests.encounters.test_rules_support import (
+from tests.encounters.helpers import (
     FakeRoller,
     act,
     combatant,
