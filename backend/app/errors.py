@@ -11,6 +11,7 @@ Every error a client can cause is an :class:`AppError` subclass with a stable
     ├── NotFound (404)
     ├── Conflict (409)            ── RuleViolation (an action the rules refuse)
     ├── PreconditionFailed (412)  ── a stale If-Match version
+    ├── PayloadTooLarge (413)     ── a request body over the limit (app.body_limit)
     ├── Unprocessable (422)       ── InvalidAction (well-formed but impossible values)
     └── TooManyRequests (429)
 """

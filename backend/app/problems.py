@@ -152,7 +152,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Make the OpenAPI document say what the handlers above send: FastAPI documents
     its own 422 as ``application/json`` (``HTTPValidationError``), and says nothing of
-    the 400 for a body that cannot be read at all (not UTF-8)."""
+    the 400 for a body that cannot be read at all (not UTF-8) or the 413 for one over
+    the size limit (:mod:`app.body_limit`)."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -163,6 +164,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 responses["422"] = {"description": Unprocessable.title, "content": problem}
             if "requestBody" in operation and "400" not in responses:
                 responses["400"] = {"description": BadRequest.title, "content": problem}
+            if "requestBody" in operation and "413" not in responses:
+                responses["413"] = {"description": PayloadTooLarge.title, "content": problem}
     schemas = schema.get("components", {}).get("schemas", {})
     text = json.dumps(schema.get("paths", {}))
     for name in ("HTTPValidationError", "ValidationError"):

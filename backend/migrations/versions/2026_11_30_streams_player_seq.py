@@ -1,7 +1,7 @@
 """streams: the player view's own sequence (what the players see changed)
 
 Revision ID: 20261130_streams
-Revises: 20261130_rules
+Revises: 20261130_rules_deafened
 Create Date: 2026-11-30 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '20261130_streams'
-down_revision: str | None = '20261130_rules'
+down_revision: str | None = '20261130_rules_deafened'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
