@@ -4,6 +4,7 @@
 import { ApiError, api, session, socketUrl } from "../api.js";
 import { LiveStream } from "../live.js";
 import * as store from "./store.js";
+import { loadCharacters } from "./data.js";
 
 // --- the DM stream ---------------------------------------------------------------------------
 const stream = new LiveStream(
@@ -89,6 +90,8 @@ function noticeEvents(items) {
   for (const event of items) {
     if (noticed.has(event.seq)) continue;
     noticed.add(event.seq);
+    // Ending combat (or undoing that) writes the party's HP to the campaign.
+    if (event.type === "combat_ended" || event.type === "undo" || event.type === "redo") loadCharacters().catch(() => {});
     for (const line of event.reminders || []) {
       const check = CONCENTRATION.exec(line);
       if (check) {

@@ -13,6 +13,7 @@ const MODES = { damage: "Damage", heal: "Heal", temp: "Temp HP" };
 
 function Amount({ ids }) {
   const input = useRef(null);
+  const [options, setOptions] = useState(false);
   const [flags, setFlags] = useState({ critical: false, magical: false, silvered: false, adamantine: false });
   const [damageType, setDamageType] = useState("");
   const [attacker, setAttacker] = useState("");
@@ -60,8 +61,10 @@ function Amount({ ids }) {
       <button type="button" class=${`btn danger${armed("damage")}`} onClick=${() => apply("damage")}>Damage</button>
       <button type="button" class=${`btn good${armed("heal")}`} onClick=${() => apply("heal")}>Heal</button>
       <button type="button" class=${`btn${armed("temp")}`} onClick=${() => apply("temp")}>Temp HP</button>
+      <button type="button" class="btn small ghost options-toggle" aria-expanded=${String(options)}
+        onClick=${() => setOptions(!options)}>Options</button>
     </div>
-    <div class="inline-form options">
+    <div class=${`inline-form options${options ? " shown" : ""}`}>
       <label>Type <select aria-label="Damage type" value=${damageType} onChange=${(e) => setDamageType(e.currentTarget.value)}>
         <option value="">untyped</option>${DAMAGE_TYPES.map((t) => html`<option value=${t}>${t}</option>`)}</select></label>
       ${flag("critical", "Critical")}${flag("magical", "Magical")}${flag("silvered", "Silvered")}${flag("adamantine", "Adamantine")}
@@ -91,6 +94,7 @@ function Condition({ ids }) {
     if (f.link.value) action.concentration_of = f.link.value;
     await act(action);
     form.reset();
+    setOpen(false); // one condition at a time: the form folds away again
   });
   const concentrating = state.combatants.filter((c) => c.concentration);
   return html`<details class="hot-condition" open=${open} onToggle=${(e) => setOpen(e.currentTarget.open)}>

@@ -145,6 +145,7 @@ export function Row({ c, state, selected, cursor }) {
       onClick=${(e) => store.select(c.id, { toggle: e.ctrlKey || e.metaKey, range: e.shiftKey })}>
       <span class="name">${c.name}</span>
       ${c.alias && html`<span class="alias muted small">“${c.alias}”</span>`}
+      ${c.ac !== null && c.ac !== undefined && html`<span class="who-ac muted">AC ${c.ac}</span>`}
     </button>
     <span class="tags">
       ${c.kind === "character" ? html`<span class="badge kind">PC</span>` : c.kind !== "monster" && html`<span class="badge kind">${c.kind}</span>`}
