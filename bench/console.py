@@ -53,9 +53,12 @@ async ([id, amount]) => {
     });
     watch.observe(row, { subtree: true, childList: true, characterData: true });
   });
+  performance.clearResourceTimings();
   const start = performance.now();
   box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
-  return (await changed) - start;
+  const total = (await changed) - start;
+  const request = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/actions"));
+  return [total, request ? request.responseEnd - start : null];
 }
 """
 
@@ -103,15 +106,36 @@ async def measure(base: str, args: argparse.Namespace) -> list[float]:
         await page.reload()  # a new hash alone does not load the page again
         await expect(page.locator("#order > li")).to_have_count(args.combatants, timeout=30_000)
         await expect(page.locator("#live-indicator")).to_have_text("live", timeout=30_000)
+        await expect(page.locator("#log > li").first).to_be_visible(timeout=30_000)
         shown = await page.locator("#log > li").count()
         print(f"console open: {args.combatants} combatants, log of {shown} lines shown")
         times: list[float] = []
+        network: list[float] = []
+        console: list[float] = []
         for n in range(args.actions):
             target = ids[n % len(ids)]
             await page.locator(f'.row[data-id="{target}"] .who').click()
-            times.append(await page.evaluate(MEASURE, [target, 1 + n % 5]))
+            total, answered = await page.evaluate(MEASURE, [target, 1 + n % 5])
+            times.append(total)
+            if answered is not None:
+                network.append(answered)
+                console.append(total - answered)
         await browser.close()
+    if network:
+        network.sort()
+        console.sort()
+        print(
+            f"the request until its answer arrived: p50 {statistics.median(network):.1f} ms, "
+            f"p95 {_p95(network):.1f} ms; from the answer to the frame (the console: store, "
+            f"render, paint): p50 {statistics.median(console):.1f} ms, p95 {_p95(console):.1f} ms"
+        )
+    load = os.getloadavg()[0]
+    print(f"machine load average while measuring: {load:.1f} on {os.cpu_count()} CPUs")
     return times
+
+
+def _p95(values: list[float]) -> float:
+    return values[max(0, round(0.95 * len(values)) - 1)]
 
 
 def main() -> None:
@@ -132,7 +156,7 @@ def main() -> None:
         with gunicorn(url, workers=1, log_path=Path(scratch) / "server.log") as base:
             times = asyncio.run(measure(base, args))
     times.sort()
-    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    p95 = _p95(times)
     print(
         f"damage -> screen over {len(times)} actions: p50 {statistics.median(times):.1f} ms, "
         f"p95 {p95:.1f} ms, max {times[-1]:.1f} ms "

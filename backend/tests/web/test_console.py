@@ -340,6 +340,29 @@ async def test_combat_mode_shows_ten_rows_at_1280_by_800(server: str, browser: A
     )
     assert visible >= 10, f"only {visible} rows fit at 1280x800"
     assert "v1" not in await page.locator(".tracker-head").inner_text()  # no version counter
+
+    # The keyboard's hot path: j selects a row, J adds the next ones, x takes one out
+    # again, t goes to the amount, Enter hits what is selected.
+    expect = _expect()
+    names = await page.locator("#order > li .name").all_inner_texts()
+    for key in ("j", "J", "J"):
+        await page.keyboard.press(key)
+    await expect(page.locator("#order > li.selected")).to_have_count(3)
+    await page.keyboard.press("x")
+    await expect(page.locator("#order > li.selected")).to_have_count(2)
+    await page.keyboard.press("t")
+    await expect(page.get_by_label("Amount", exact=True)).to_be_focused()
+    await page.keyboard.type("2")
+    await page.keyboard.press("Enter")
+    for name in names[:2]:
+        hp = row(page, name).locator(".hp-text")
+        await expect(hp).to_have_text(re.compile(r"^(13/15|28/30)$"))
+    await expect(row(page, names[2]).locator(".hp-text")).to_have_text(
+        re.compile(r"^(15/15|30/30)$")
+    )
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("?")
+    await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Redo")
     await page.screenshot(path=str(SCREENSHOTS / "console-fourteen-1280.png"))
     await page.context.close()
 

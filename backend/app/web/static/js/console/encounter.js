@@ -81,8 +81,15 @@ export function refreshDifficulty() {
 }
 
 // --- reminders: concentration becomes a prompt, legendary lines stay on their row ----------------
-const CONCENTRATION = /^(.+?): concentration check.*?DC (\d+)(?: \((.+)\))?/i;
-const ON_ROW = /legendary action|reaction/i;
+const CONCENTRATION = /^(.+?): concentration check.*?DC (\d+)(?: \(([^)]+)\))?/i;
+const TURN_EVENTS = new Set(["turn_advanced", "turn_reverted", "combat_started", "combat_ended"]);
+
+/** The combatant a reminder line is about ("Goblin 1: DC 13 Wisdom save…"), if any. */
+function aboutWhom(line) {
+  const all = [...(store.encounter.value?.combatants || [])].sort((a, b) => b.name.length - a.name.length);
+  return all.find((c) => line.startsWith(`${c.name}:`) || line.startsWith(`${c.name} `)) || null;
+}
+const LEGENDARY = /legendary actions? left/i;
 const noticed = new Set();
 
 function noticeEvents(items) {
@@ -92,6 +99,7 @@ function noticeEvents(items) {
     noticed.add(event.seq);
     // Ending combat (or undoing that) writes the party's HP to the campaign.
     if (event.type === "combat_ended" || event.type === "undo" || event.type === "redo") loadCharacters().catch(() => {});
+    if (TURN_EVENTS.has(event.type)) store.clearNotes();
     for (const line of event.reminders || []) {
       const check = CONCENTRATION.exec(line);
       if (check) {
@@ -101,7 +109,10 @@ function noticeEvents(items) {
           continue;
         }
       }
-      if (!ON_ROW.test(line)) store.toast(line, { kind: "reminder" });
+      if (LEGENDARY.test(line)) continue; // the row shows what is left
+      const who = aboutWhom(line);
+      if (who) store.addNote(who.id, line.slice(who.name.length).replace(/^:\s*/, "").trim());
+      else store.toast(line, { kind: "reminder" });
     }
   }
 }

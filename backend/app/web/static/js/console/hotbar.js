@@ -92,6 +92,7 @@ function Condition({ ids }) {
       action.duration = { rounds: Number(f.rounds.value), ends: f.ends.value, of };
     }
     if (f.link.value) action.concentration_of = f.link.value;
+    if (f.save.value && f.dc.value) action.save = { ability: f.save.value, dc: Number(f.dc.value) };
     await act(action);
     form.reset();
     setOpen(false); // one condition at a time: the form folds away again
@@ -111,6 +112,9 @@ function Condition({ ids }) {
         <option value="">nobody</option>${concentrating.map((c) => html`<option value=${c.id}>${c.name} (${c.concentration})</option>`)}
       </select></label>`}
       ${!concentrating.length && html`<input type="hidden" name="link" value="" />`}
+      <label>Save to end <select name="save" aria-label="Save to end it"><option value="">none</option>
+        ${["str", "dex", "con", "int", "wis", "cha"].map((a) => html`<option value=${a}>${a.toUpperCase()}</option>`)}</select></label>
+      <label class="short">DC <input name="dc" type="number" min="1" max="40" inputmode="numeric" aria-label="Save DC" /></label>
       <button type="submit" class="btn small primary">Add condition</button>
     </form>`}
   </details>`;
