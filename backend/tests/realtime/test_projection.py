@@ -157,7 +157,7 @@ def test_the_player_views_sides_follow_the_combatants_side(
         )
     )
     creature = mob("x", kind=kind, side=side)
-    (shown,) = player_view(fight(creature, turn="x", settings=settings))["combatants"]
+    (shown,) = player_view(fight(creature, turn="x", settings=settings), 0)["combatants"]
     assert shown["side"] == shown_as
     assert ("hp" in shown) is shows_hp
 
