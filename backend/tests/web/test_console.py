@@ -9,6 +9,7 @@ summary. The player view, in its own phone-sized context, shows each visible cha
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -399,4 +400,18 @@ async def test_the_phone_console_is_one_handed(server: str, browser: Any) -> Non
     await amount.press("Enter")
     await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.screenshot(path=str(SCREENSHOTS / "console-fourteen-390.png"))
+
+    # Somebody else acted first: the console reloads the encounter and says so.
+    async def stale(route: Any) -> None:
+        await route.fulfill(
+            status=412,
+            content_type="application/problem+json",
+            body=json.dumps({"title": "The encounter has changed", "status": 412}),
+        )
+
+    await page.route("**/api/encounters/*/actions", stale, times=1)
+    await amount.fill("3")
+    await amount.press("Enter")
+    await expect(page.locator(".toast.error")).to_contain_text("changed in another window")
+    await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.context.close()
