@@ -28,6 +28,7 @@ EXAMPLE_SECRETS = frozenset(
     }
 )
 MIN_SECRET_BYTES = 32
+MIN_TOKEN_BYTES = 24
 
 
 class ConfigError(Exception):
@@ -48,6 +49,14 @@ class Settings(BaseSettings):
     # Login throttling: attempts allowed per window, per email and per client address.
     login_attempts: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=60, ge=1)
+    # The bearer token Prometheus (or Azure Monitor's agent) sends to scrape
+    # /api/metrics. Unset: the endpoint is off (404).
+    metrics_token: str | None = Field(default=None, min_length=1, max_length=512)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -83,6 +92,12 @@ class Settings(BaseSettings):
             raise ConfigError(
                 f"JWT_SECRET is too short ({len(secret.encode())} bytes); "
                 f"use at least {MIN_SECRET_BYTES} random bytes"
+            )
+        if self.metrics_token is not None and len(self.metrics_token.encode()) < MIN_TOKEN_BYTES:
+            raise ConfigError(
+                f"METRICS_TOKEN is too short ({len(self.metrics_token.encode())} bytes); "
+                f"use at least {MIN_TOKEN_BYTES} random bytes, or leave it unset to turn "
+                "/api/metrics off"
             )
         if self.is_sqlite and self.web_concurrency > 1:
             raise ConfigError(

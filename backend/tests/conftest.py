@@ -29,6 +29,8 @@ from app.main import create_app
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+METRICS_TOKEN = "test-metrics-scrape-token-0123456789"
+METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -97,6 +99,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "cors_origins": ["https://table.example"],
         "login_attempts": 5,
         "login_window_seconds": 60,
+        "metrics_token": METRICS_TOKEN,
     }
     values.update(overrides)
     return Settings(**values)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import METRICS_TOKEN
+
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 
@@ -54,6 +56,7 @@ def gunicorn(
         **os.environ,
         "DATABASE_URL": database_url,
         "JWT_SECRET": "server-test-secret-long-enough-0123456789abcdef",
+        "METRICS_TOKEN": METRICS_TOKEN,
         "ENVIRONMENT": "test",
         "WEB_CONCURRENCY": str(workers),
         "PORT": str(port),
