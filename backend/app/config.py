@@ -46,9 +46,16 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=3, ge=1, le=64)
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    # Login throttling: attempts allowed per window, per email and per client address.
-    login_attempts: int = Field(default=10, ge=1)
-    login_window_seconds: int = Field(default=60, ge=1)
+    # Login throttling (app/auth/throttle.py; README, Operations): verified attempts
+    # per window for an account-and-address pair, failures from one address, and
+    # failures against one account beyond which only clean pairs are verified.
+    login_attempts: int = Field(default=10, ge=1, le=1_000_000)
+    login_address_attempts: int = Field(default=100, ge=1, le=1_000_000)
+    login_account_attempts: int = Field(default=50, ge=1, le=1_000_000)
+    login_window_seconds: int = Field(default=60, ge=1, le=7 * 24 * 3600)
+    # Registrations per client address per window.
+    register_attempts: int = Field(default=10, ge=1, le=1_000_000)
+    register_window_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     # The bearer token Prometheus (or Azure Monitor's agent) sends to scrape
     # /api/metrics. Unset: the endpoint is off (404).
     metrics_token: str | None = Field(default=None, min_length=1, max_length=512)

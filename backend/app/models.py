@@ -1,6 +1,6 @@
 """Every table, imported in one place for Alembic and the metadata tests."""
 
-from app.auth.models import LoginFailure, User
+from app.auth.models import ThrottleCounter, User
 from app.campaigns.models import Campaign, CampaignMember
 from app.characters.models import Character
 from app.db import Base
@@ -14,7 +14,7 @@ __all__ = [
     "Character",
     "Encounter",
     "EncounterEvent",
-    "LoginFailure",
     "StatBlock",
+    "ThrottleCounter",
     "User",
 ]

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import math
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import repository
+from app.auth import repository, throttle
 from app.auth.models import User
 from app.auth.schemas import RegisterIn
 from app.auth.security import IssuedToken, hash_password, issue_token, verify_password
 from app.config import Settings
-from app.db import utcnow
-from app.errors import Conflict, InvalidCredentials, TooManyRequests
+from app.errors import Conflict, InvalidCredentials
 
 
 class EmailTaken(Conflict):
@@ -40,13 +37,6 @@ async def register(session: AsyncSession, data: RegisterIn) -> User:
     return user
 
 
-def _throttle_keys(email: str, client: str | None) -> list[str]:
-    keys = [f"email:{email.lower()}"]
-    if client:
-        keys.append(f"addr:{client}")
-    return keys
-
-
 async def login(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -57,32 +47,20 @@ async def login(
 ) -> IssuedToken:
     """Check the password; the same argon2 cost whether or not the email exists.
 
-    Login runs its own short transactions rather than the request's: no lock is
-    held while argon2 works (in a thread, off the event loop), and a failure is
-    recorded even though the request then answers 401.
+    Login runs its own short transactions rather than the request's: the attempt
+    is counted (and the throttle's rows unlocked) before argon2 works, in a
+    thread, off the event loop; a failure stays counted though the request then
+    answers 401. See :mod:`app.auth.throttle` for the limits.
     """
-    keys = _throttle_keys(email, client)
-    window = dt.timedelta(seconds=settings.login_window_seconds)
-    now = utcnow()
-    async with sessions() as session, session.begin():
-        failures = await repository.failures_since(session, keys, now - window)
+    keys = throttle.login_keys(email, client)
+    await throttle.admit_login(sessions, keys, settings)
+    async with sessions() as session:
         user = await repository.get_user_by_email(session, email)
-    for _key, count, oldest in failures:
-        if count >= settings.login_attempts:
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=dt.UTC)
-            retry = max(1, math.ceil((oldest + window - now).total_seconds()))
-            raise TooManyRequests(
-                "Too many failed logins; try again later.",
-                headers={"Retry-After": str(retry)},
-                extra={"retry_after": retry},
-            )
     stored_hash = user.password_hash if user else None
     valid = await asyncio.to_thread(verify_password, password, stored_hash)
     if not valid or user is None:
-        async with sessions() as session, session.begin():
-            await repository.record_failure(session, keys, now - window)
         raise InvalidCredentials("The email or password is wrong.")
+    await throttle.login_succeeded(sessions, keys)
     return issue_token(
         user.id, secret=settings.jwt_secret, expires_minutes=settings.jwt_expires_minutes
     )
