@@ -115,7 +115,8 @@ async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: Sess
 
 @router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
 async def delete_encounter(encounter: MemberEncounter, session: SessionDep) -> Response:
-    await repository.remove(session, encounter)
+    """Deletes the encounter and its log; its open sockets close (4404)."""
+    await service.delete(session, encounter)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
