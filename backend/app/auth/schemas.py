@@ -14,6 +14,13 @@ class RegisterIn(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
+class RegistrationOut(BaseModel):
+    """The same for a new email and a taken one (see ``POST /api/auth/register``)."""
+
+    email: str
+    detail: str
+
+
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

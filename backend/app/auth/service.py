@@ -12,29 +12,39 @@ from app.auth.models import User
 from app.auth.schemas import RegisterIn
 from app.auth.security import IssuedToken, hash_password, issue_token, verify_password
 from app.config import Settings
-from app.errors import Conflict, InvalidCredentials
+from app.errors import InvalidCredentials
 
 
-class EmailTaken(Conflict):
-    type = "email-taken"
-    title = "An account with this email exists"
+async def register(
+    sessions: async_sessionmaker[AsyncSession],
+    data: RegisterIn,
+    *,
+    client: str | None,
+    settings: Settings,
+) -> str:
+    """Create the account unless its email is taken; the answer is the same either
+    way, so registering tells nobody who has an account. The password is hashed in
+    both cases (the same argon2 cost), after the per-address limit admits the attempt.
 
-
-async def register(session: AsyncSession, data: RegisterIn) -> User:
+    Its own transactions (like login): the attempt stays counted whatever happens.
+    """
+    await throttle.admit_registration(sessions, client, settings)
     email = str(data.email).lower()
-    if await repository.get_user_by_email(session, email) is not None:
-        raise EmailTaken(f"An account for {email} already exists.")
-    user = User(
-        email=email,
-        display_name=data.display_name or email.split("@", 1)[0],
-        password_hash=await asyncio.to_thread(hash_password, data.password),
-    )
-    try:
-        async with session.begin_nested():
-            await repository.add_user(session, user)
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise EmailTaken(f"An account for {email} already exists.") from exc
-    return user
+    password_hash = await asyncio.to_thread(hash_password, data.password)
+    async with sessions() as session, session.begin():
+        if await repository.get_user_by_email(session, email) is not None:
+            return email
+        user = User(
+            email=email,
+            display_name=data.display_name or email.split("@", 1)[0],
+            password_hash=password_hash,
+        )
+        try:
+            async with session.begin_nested():
+                await repository.add_user(session, user)
+        except IntegrityError:  # a concurrent registration won the race: same answer
+            pass
+    return email
 
 
 async def login(
