@@ -208,6 +208,7 @@ async def add_combatants(
     action = await service.build_combatants(
         session,
         campaign_id=encounter.campaign_id,
+        user_id=user_id,
         body=body,
         roller=roller,
         existing=service.state_of(encounter),

@@ -215,6 +215,7 @@ async def build_combatants(
     session: AsyncSession,
     *,
     campaign_id: str,
+    user_id: str,
     body: CombatantCreate,
     roller: Roller,
     existing: EncounterState,
@@ -261,7 +262,12 @@ async def build_combatants(
         from app.statblocks.service import combatants_from_statblock
 
         return await combatants_from_statblock(
-            session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
+            session,
+            campaign_id=campaign_id,
+            user_id=user_id,
+            body=body,
+            roller=roller,
+            existing=existing,
         )
     return _ad_hoc(body, existing)
 

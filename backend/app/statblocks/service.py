@@ -2,8 +2,10 @@
 stat blocks turned into combatants.
 
 A homebrew stat block belongs to its owner: only they see, change or delete
-it. Adding one to an encounter is allowed when its owner DMs (owns or co-DMs)
-the encounter's campaign, so a co-DM can field the owner's monsters.
+it, and only they may add it to an encounter, unless they share it with a
+campaign they DM (``PUT /api/campaigns/{id}/statblocks/{statblock_id}``): then
+every DM of that campaign may field it there, for as long as the owner stays
+one of its DMs.
 """
 
 from __future__ import annotations
@@ -149,6 +151,18 @@ async def remove(session: AsyncSession, block: StatBlock) -> None:
     await repository.remove(session, block)
 
 
+async def share(session: AsyncSession, campaign_id: str, statblock_id: str, user: User) -> None:
+    """The user shares their homebrew with a campaign they DM (checked by the router)."""
+    block = await get_own(session, statblock_id, user)
+    await repository.share(session, campaign_id=campaign_id, statblock_id=block.id)
+
+
+async def unshare(session: AsyncSession, campaign_id: str, statblock_id: str, user: User) -> None:
+    block = await get_own(session, statblock_id, user)
+    if await repository.unshare(session, campaign_id=campaign_id, statblock_id=block.id) == 0:
+        raise StatBlockNotFound(f"{block.name} is not shared with this campaign.")
+
+
 # --- combatants ------------------------------------------------------------------------
 
 
@@ -156,6 +170,7 @@ async def combatants_from_statblock(
     session: AsyncSession,
     *,
     campaign_id: str,
+    user_id: str,
     body: FromStatBlock,
     roller: Roller,
     existing: EncounterState,
@@ -167,7 +182,7 @@ async def combatants_from_statblock(
     from app.encounters.service import _new_id, _tiebreak, new_group_id, numbered_names
     from app.encounters.state import Combatant, LegendaryActions, LegendaryResistances
 
-    row = await repository.get_for_campaign(session, body.statblock_id, campaign_id)
+    row = await repository.get_for_campaign(session, body.statblock_id, campaign_id, user_id)
     if row is None:
         raise InvalidAction(
             f"No stat block {body.statblock_id} available to this campaign.",
