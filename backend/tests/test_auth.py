@@ -114,7 +114,7 @@ def test_token_expiry_is_in_the_future() -> None:
     from app.auth.security import decode_token, issue_token
 
     issued = issue_token("user-1", secret=TEST_SECRET, expires_minutes=5)
-    assert decode_token(issued.access_token, secret=TEST_SECRET) == "user-1"
+    assert decode_token(issued.access_token, secret=TEST_SECRET).user_id == "user-1"
     claims = jwt.decode(issued.access_token, TEST_SECRET, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == 300
     assert claims["exp"] > dt.datetime.now(dt.UTC).timestamp()

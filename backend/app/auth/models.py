@@ -13,6 +13,9 @@ class User(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Every access token carries the generation it was issued in; raising it (sign
+    # out everywhere, a new password) revokes every token issued before.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ThrottleCounter(Base):

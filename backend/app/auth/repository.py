@@ -20,6 +20,12 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+async def token_generation(session: AsyncSession, user_id: str) -> int | None:
+    """The user's current token generation; None when there is no such user."""
+    stmt = select(User.token_generation).where(User.id == user_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def add_user(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()
@@ -67,3 +73,16 @@ async def uncount_attempt(session: AsyncSession, key: str, *, clear: bool = Fals
 
 async def forget_counts_before(session: AsyncSession, before: int) -> None:
     await session.execute(delete(ThrottleCounter).where(ThrottleCounter.window_started < before))
+
+
+async def raise_token_generation(session: AsyncSession, user: User) -> int:
+    """Revoke every token issued to ``user`` so far; the new generation."""
+    user.token_generation += 1
+    await session.flush()
+    return user.token_generation
+
+
+async def remove_user(session: AsyncSession, user: User) -> None:
+    """The user row; memberships go with it (ON DELETE CASCADE)."""
+    await session.delete(user)
+    await session.flush()

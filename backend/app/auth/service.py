@@ -72,5 +72,8 @@ async def login(
         raise InvalidCredentials("The email or password is wrong.")
     await throttle.login_succeeded(sessions, keys)
     return issue_token(
-        user.id, secret=settings.jwt_secret, expires_minutes=settings.jwt_expires_minutes
+        user.id,
+        secret=settings.jwt_secret,
+        expires_minutes=settings.jwt_expires_minutes,
+        generation=user.token_generation,
     )

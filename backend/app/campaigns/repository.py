@@ -141,3 +141,38 @@ async def invitation_for(
 async def remove_invitation(session: AsyncSession, invitation: CampaignInvitation) -> None:
     await session.delete(invitation)
     await session.flush()
+
+
+# --- an account's campaigns ------------------------------------------------------------
+
+
+async def owned_by(session: AsyncSession, user_id: str) -> list[Campaign]:
+    rows = await session.execute(
+        select(Campaign).where(Campaign.owner_id == user_id).order_by(Campaign.created_at)
+    )
+    return list(rows.scalars())
+
+
+async def co_dm_of(session: AsyncSession, user_id: str) -> list[Campaign]:
+    rows = await session.execute(
+        select(Campaign)
+        .join(CampaignMember, CampaignMember.campaign_id == Campaign.id)
+        .where(CampaignMember.user_id == user_id)
+        .order_by(Campaign.created_at)
+    )
+    return list(rows.scalars())
+
+
+async def longest_serving_co_dm(session: AsyncSession, campaign_id: str) -> str | None:
+    """The co-DM who joined first (the member rows' ids grow): the next owner."""
+    stmt = (
+        select(CampaignMember.user_id)
+        .where(CampaignMember.campaign_id == campaign_id)
+        .order_by(CampaignMember.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def remove_invitations_to(session: AsyncSession, email: str) -> None:
+    await session.execute(delete(CampaignInvitation).where(CampaignInvitation.email == email))

@@ -242,3 +242,15 @@ async def add(session: AsyncSession, block: StatBlock) -> StatBlock:
 async def remove(session: AsyncSession, block: StatBlock) -> None:
     await session.delete(block)
     await session.flush()
+
+
+async def owned_by(session: AsyncSession, user_id: str) -> list[StatBlock]:
+    rows = await session.execute(
+        select(StatBlock).where(StatBlock.owner_id == user_id).order_by(StatBlock.created_at)
+    )
+    return list(rows.scalars())
+
+
+async def remove_owned_by(session: AsyncSession, user_id: str) -> None:
+    """Every homebrew of the user (their shares go with them)."""
+    await session.execute(delete(StatBlock).where(StatBlock.owner_id == user_id))
