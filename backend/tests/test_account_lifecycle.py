@@ -155,9 +155,7 @@ async def test_export_holds_everything_the_account_owns(client: httpx.AsyncClien
     partner = await register(client, partner_email)
     r = await client.post("/api/campaigns", json={"name": "Mine", "description": "d"}, headers=me)
     mine = r.json()
-    await client.post(
-        f"/api/campaigns/{mine['id']}/characters", json={"name": "Aria"}, headers=me
-    )
+    await client.post(f"/api/campaigns/{mine['id']}/characters", json={"name": "Aria"}, headers=me)
     eid = (await new_encounter(client, me, mine))["id"]
     await add(client, me, eid, {"name": "Goblin", "max_hp": 7})
     owlbear = await homebrew(client, me, name="My Owlbear")
