@@ -21,7 +21,7 @@ from app.errors import (
     TooManyRequests,
     Unprocessable,
 )
-from app.errors import responses as errs
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

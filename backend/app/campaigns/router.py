@@ -16,8 +16,8 @@ from app.campaigns.schemas import (
 )
 from app.deps import CurrentUser, SessionDep
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app import __version__
 from app.config import Settings
 from app.errors import NotFound, Unauthorized
-from app.errors import responses as errs
 from app.observability import metrics
 from app.observability.logging import get_logger
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api", tags=["operations"])
 log = get_logger("app.health")
