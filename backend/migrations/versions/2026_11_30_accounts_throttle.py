@@ -3,7 +3,7 @@
 Replaces login_failures (a row per failure, read then written: a race).
 
 Revision ID: 20261130_accounts_throttle
-Revises: 20261130_rules_deafened
+Revises: 20261130_streams
 Create Date: 2026-11-30 07:55:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '20261130_accounts_throttle'
-down_revision: str | None = '20261130_rules_deafened'
+down_revision: str | None = '20261130_streams'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
