@@ -229,7 +229,11 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
         fight = await setup(http, 0, notes=7700)
         state = await http.get(f"/api/encounters/{fight['eid']}", headers=fight["dm"])
         size_kb = len(state.content) / 1024
-        before = (await http.get("/api/metrics")).text
+        # tests.servers.gunicorn gives the server this scrape token.
+        from tests.servers import METRICS_TOKEN
+
+        scrape = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        before = (await http.get("/api/metrics", headers=scrape)).text
         rss_before = _workers_rss_mb(master)
         socks = [
             stalled_socket(base, f"/api/encounters/{fight['eid']}/ws", fight["token"])
@@ -237,7 +241,7 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
         ]
         opened = "websocket_connections_open"
         for _ in range(200):
-            now = (await http.get("/api/metrics")).text
+            now = (await http.get("/api/metrics", headers=scrape)).text
             if _metric(now, opened) - _metric(before, opened) >= args.stalled:
                 break
             await asyncio.sleep(0.05)
@@ -249,12 +253,12 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
         gone_after = float("nan")
         deadline = time.perf_counter() + 60
         while time.perf_counter() < deadline:
-            now = (await http.get("/api/metrics")).text
+            now = (await http.get("/api/metrics", headers=scrape)).text
             if _metric(now, opened) <= _metric(before, opened):
                 gone_after = time.perf_counter() - started
                 break
             await asyncio.sleep(0.1)
-        after = (await http.get("/api/metrics")).text
+        after = (await http.get("/api/metrics", headers=scrape)).text
         rss_after = _workers_rss_mb(master)
         for sock in socks:
             sock.close()
