@@ -21,7 +21,7 @@ from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
 from app.encounters import repository, rules
-from app.encounters.actions import Action, AddCombatants, Undo
+from app.encounters.actions import Action, AddCombatants, Redo, Undo
 from app.encounters.models import Encounter
 from app.encounters.schemas import (
     AdHocCombatant,
@@ -32,7 +32,7 @@ from app.encounters.schemas import (
     FromCharacters,
     FromStatBlock,
 )
-from app.encounters.state import Combatant, EncounterState
+from app.encounters.state import Combatant, EncounterState, default_side
 from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
@@ -49,6 +49,11 @@ class EncounterNotFound(NotFound):
 class NothingToUndo(RuleViolation):
     type = "nothing-to-undo"
     title = "Nothing to undo"
+
+
+class NothingToRedo(RuleViolation):
+    type = "nothing-to-redo"
+    title = "Nothing to redo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,7 @@ async def perform(
     if if_match is not None and if_match != locked.version:
         raise _stale(locked.version, if_match)
     before = EncounterState.model_validate_json(locked.state)
+    undo_of: int | None = None
     if isinstance(action, Undo):
         target = await repository.latest_undoable(session, encounter_id)
         if target is None or target.state_before is None:
@@ -127,11 +133,31 @@ async def perform(
             text=f"Undo: {target.text}",
         )
         after = EncounterState.model_validate(target.state_before)
-        undo_of: int | None = target.seq
+        undo_of = target.seq
+        await _replay_write_back(session, locked.campaign_id, target.data, "before", event)
+    elif isinstance(action, Redo):
+        redone = await repository.redo_target(session, encounter_id)
+        if redone is None:
+            raise NothingToRedo(
+                "There is nothing to redo: nothing was undone since the last action."
+            )
+        # The undone event's patch, replayed on the state it was undone back to.
+        original = rules.Event(type=redone.type, data=redone.data, text=redone.text)
+        after = rules.apply(before, original)
+        event = rules.Event(
+            type="redo",
+            data={
+                "redone_seq": redone.seq,
+                "redone_type": redone.data.get("redone_type", redone.type),
+                "patch": redone.data.get("patch", {}),
+            },
+            text=f"Redo: {redone.text.removeprefix('Redo: ')}",
+            reminders=list(redone.reminders),
+        )
+        await _replay_write_back(session, locked.campaign_id, redone.data, "after", event)
     else:
         scratch = EncounterState.model_validate_json(locked.state)
         event, after = rules.resolve(before, action, roller, scratch)
-        undo_of = None
     outcome = await record(
         session,
         encounter_id=encounter_id,
@@ -163,6 +189,9 @@ async def record(
     as its state, in the caller's (locked) transaction."""
     seq = version_before + 1
     after.version = seq
+    if event.type == "combat_ended":
+        # The write-back is part of the event, so undo and redo can replay it.
+        event.data["write_back"] = await _write_back_hp(session, campaign_id, after)
     state_json = after.model_dump_json()
     row = EventOut(
         seq=seq,
@@ -185,8 +214,6 @@ async def record(
     )
     if not notified:
         await publish_change(session, encounter_id, seq)
-    if event.type == "combat_ended":
-        await _write_back_hp(session, campaign_id, after)
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
 
 
@@ -197,15 +224,57 @@ def _stale(current: int, sent: int) -> PreconditionFailed:
     )
 
 
-async def _write_back_hp(session: AsyncSession, campaign_id: str, state: EncounterState) -> None:
-    """After combat the characters' HP carries over to the campaign."""
+_HP_FIELDS = ("max_hp", "current_hp", "temp_hp")
+
+
+async def _write_back_hp(
+    session: AsyncSession, campaign_id: str, state: EncounterState
+) -> list[dict[str, Any]]:
+    """After combat the characters' HP carries over to the campaign. Returns what
+    changed, each character's HP ``before`` and ``after``, for the event."""
     by_character = {c.character_id: c for c in state.combatants if c.character_id}
+    written: list[dict[str, Any]] = []
     for character in await characters.get_many(session, campaign_id, list(by_character)):
         combatant = by_character[character.id]
+        before = {f: getattr(character, f) for f in _HP_FIELDS}
         character.max_hp = combatant.max_hp
         character.current_hp = min(combatant.hp, combatant.max_hp)
         character.temp_hp = combatant.temp_hp
+        after = {f: getattr(character, f) for f in _HP_FIELDS}
+        written.append({"character_id": character.id, "before": before, "after": after})
     await session.flush()
+    return written
+
+
+async def _replay_write_back(
+    session: AsyncSession,
+    campaign_id: str,
+    data: dict[str, Any],
+    which: str,
+    event: rules.Event,
+) -> None:
+    """Undo (``which`` "before") or redo ("after") an event's HP write-back to the
+    campaign's characters; the new event records it too."""
+    entries: list[dict[str, Any]] = data.get("write_back") or []
+    if not entries:
+        return
+    found = {
+        c.id: c
+        for c in await characters.get_many(
+            session, campaign_id, [e["character_id"] for e in entries]
+        )
+    }
+    for entry in entries:
+        character = found.get(entry["character_id"])
+        if character is not None:
+            for field in _HP_FIELDS:
+                setattr(character, field, entry[which][field])
+    await session.flush()
+    event.data["write_back"] = (
+        entries
+        if which == "after"
+        else [{**e, "before": e["after"], "after": e["before"]} for e in entries]
+    )
 
 
 # --- building combatants -----------------------------------------------------------------
@@ -252,6 +321,7 @@ async def build_combatants(
                     temp_hp=c.temp_hp,
                     status="unconscious" if c.current_hp == 0 else "active",
                     hidden=hidden,
+                    side=body.side if isinstance(body, FromCharacter) else "party",
                     tiebreak=_tiebreak(),
                 )
                 for c in (found[i] for i in ids)
@@ -289,6 +359,10 @@ def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
                 resistances=body.resistances,
                 vulnerabilities=body.vulnerabilities,
                 immunities=body.immunities,
+                qualified_defences=[d.model_copy() for d in body.qualified_defences],
+                condition_immunities=body.condition_immunities,
+                side=body.side or default_side(body.kind),
+                surprised=body.surprised,
                 legendary_actions=legendary_actions,
                 legendary_resistances=legendary_resistances,
                 conditions=[c.model_copy() for c in body.conditions],
