@@ -196,8 +196,9 @@ end
 
 def wrk_run(base: str, script: Path, connections: int, seconds: float) -> dict[str, float]:
     threads = max(1, min(2, connections))
+    duration = f"-d{max(1, round(seconds))}s"
     out = subprocess.run(
-        [need("wrk"), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+        [need("wrk"), f"-t{threads}", f"-c{connections}", duration, "--timeout", "10s",
          "-s", str(script), base],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
