@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 from app.statblocks import repository, service
 from app.statblocks.importers import StatBlockImportError, import_statblock
 from app.statblocks.models import StatBlock

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.dice import Roll
-from app.encounters.rules_order import compute_order, refresh_order, turn_units
+from app.encounters.rules.order import compute_order, refresh_order, turn_units
 from app.encounters.state import EncounterState
 from app.errors import AppError
-from tests.encounters.test_rules_support import act, combatant, encounter, pc
+from tests.encounters.helpers import act, combatant, encounter, pc
 
 IDS = ["aria", "bram", "g1", "g2", "ogre", "dragon", "lair"]
 

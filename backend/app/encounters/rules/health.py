@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.encounters.actions import Damage, DeathSave, Heal, SetDead, SetTempHp
-from app.encounters.rules_events import Draft
+from app.encounters.rules.events import Draft
 from app.encounters.state import Combatant, Condition, DeathSaves, EncounterState
 from app.errors import RuleViolation
 
