@@ -23,6 +23,7 @@ SECRET_KEYS = {
     "immunities", "initiative_bonus", "dexterity", "tiebreak", "rank", "damage_dealt",
     "damage_taken", "legendary_actions", "legendary_resistances", "group", "xp", "cr",
     "hidden", "settings", "summary", "turn_history", "source", "save", "campaign_id",
+    "qualified_defences", "condition_immunities", "concentration_of", "max_hp_unreduced",
 }  # fmt: skip
 
 
@@ -131,6 +132,34 @@ def test_each_side_shows_what_the_dm_chose() -> None:
     assert "ac" not in by_id["orc"] and "notes" not in by_id["orc"]
     assert {"hp", "status", "conditions"}.isdisjoint(by_id["guard"])
     assert by_id["pc"]["status"] == "healthy" and "hp" not in by_id["pc"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "side", "shown_as", "shows_hp"),
+    [
+        ("character", "party", "players", True),
+        ("npc", "party", "allies", False),
+        ("monster", "party", "allies", False),  # an allied monster is shown as an ally
+        ("npc", "enemies", "enemies", True),  # a hostile npc is shown as an enemy
+        ("monster", "enemies", "enemies", True),
+        ("monster", "neutral", "neutral", True),  # under the enemies' setting
+        ("character", "enemies", "enemies", True),  # a charmed PC turned on the party
+    ],
+)
+def test_the_player_views_sides_follow_the_combatants_side(
+    kind: str, side: str, shown_as: str, shows_hp: bool
+) -> None:
+    settings = EncounterSettings(
+        player_view=PlayerView(
+            enemies=SideView(show_hp="exact"),
+            allies=SideView(show_hp="none"),
+            players=SideView(show_hp="exact"),
+        )
+    )
+    creature = mob("x", kind=kind, side=side)
+    (shown,) = player_view(fight(creature, turn="x", settings=settings))["combatants"]
+    assert shown["side"] == shown_as
+    assert ("hp" in shown) is shows_hp
 
 
 def test_conditions_tied_to_a_hidden_creature_lose_their_duration() -> None:

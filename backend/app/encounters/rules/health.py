@@ -107,9 +107,9 @@ def _defences_waiting(draft: Draft, creature: Combatant, action: Damage) -> None
         if not defence.active and defence.model_copy(update={"active": True}).holds(
             action.damage_type, action.flags()
         ):
+            why = f"is {defence.spell} up?" if defence.spell else "the DM's call"
             draft.remind(
-                f"{creature.name}: {defence.kind} to {defence.text} is off "
-                "(not applied; the DM turns it on)."
+                f"{creature.name}: {defence.kind} to {defence.text} is off, not applied ({why})."
             )
 
 

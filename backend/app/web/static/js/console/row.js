@@ -105,6 +105,13 @@ function Menu({ c, state }) {
         ${c.concentration && html`<button type="button" class="btn small" aria-label=${`End concentration of ${c.name}`}
           onClick=${guard(() => act({ type: "set_concentration", combatant_id: c.id, spell: null }))}>End</button>`}
       </form>
+      ${(c.qualified_defences || []).length > 0 && html`<fieldset class="defences"><legend>Defences that hold only sometimes</legend>
+        ${c.qualified_defences.map(
+          (d, i) => html`<label class="check" key=${i}><input type="checkbox" checked=${d.active}
+            onChange=${(e) => update({ qualified_defences: c.qualified_defences.map((x, j) => (j === i ? { ...x, active: e.currentTarget.checked } : x)) })()} />
+            ${d.kind} to ${d.text}</label>`,
+        )}
+      </fieldset>`}
       <div class="inline-form">
         <label>Side <select value=${c.side || (c.kind === "character" ? "party" : "enemies")} aria-label=${`Side of ${c.name}`}
           onChange=${(e) => update({ side: e.currentTarget.value })()}>
@@ -145,6 +152,7 @@ export function Row({ c, state, selected, cursor }) {
       onClick=${(e) => store.select(c.id, { toggle: e.ctrlKey || e.metaKey, range: e.shiftKey })}>
       <span class="name">${c.name}</span>
       ${c.alias && html`<span class="alias muted small">“${c.alias}”</span>`}
+      ${c.ac !== null && c.ac !== undefined && html`<span class="who-ac muted">AC ${c.ac}</span>`}
     </button>
     <span class="tags">
       ${c.kind === "character" ? html`<span class="badge kind">PC</span>` : c.kind !== "monster" && html`<span class="badge kind">${c.kind}</span>`}
@@ -153,6 +161,7 @@ export function Row({ c, state, selected, cursor }) {
       ${c.surprised && html`<span class="badge">surprised</span>`}
       ${c.concentration && html`<span class="badge conc" title="Concentrating">◎ ${c.concentration}</span>`}
       <${Chips} c=${c} />
+      ${(store.notes.value[c.id] || []).map((line) => html`<span class="note" key=${line}>⚑ ${line}</span>`)}
       ${dying && html`<${DeathSaves} c=${c} />`}
     </span>
     <${Resources} c=${c} active=${active} />
