@@ -21,6 +21,9 @@ from tests.servers import gunicorn
 
 pytestmark = pytest.mark.slow
 
+# The players see exact hit points: every hit is a frame for them too (seq = version - 1).
+EXACT_HP = {"player_view": {"enemies": {"show_hp": "exact"}}}
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -49,13 +52,17 @@ async def pg_database(pg_url: str) -> AsyncIterator[str]:
 async def _setup(http: httpx.AsyncClient) -> tuple[dict[str, str], str, str, str]:
     dm = await register(http)
     c = (await http.post("/api/campaigns", json={"name": "Saltmarsh"}, headers=dm)).json()
-    r = await http.post(f"/api/campaigns/{c['id']}/encounters", json={"name": "Sea"}, headers=dm)
+    r = await http.post(f"/api/campaigns/{c['id']}/encounters", json={"name": "Sea", "settings": EXACT_HP}, headers=dm)
     eid = r.json()["id"]
     body = {"name": "Sahuagin", "max_hp": 500, "initiative": 11}
     r = await http.post(f"/api/encounters/{eid}/combatants", json=body, headers=dm)
     foe = r.json()["state"]["combatants"][0]["id"]
     link = (await http.post(f"/api/encounters/{eid}/share", headers=dm)).json()
     return dm, eid, foe, link["api_url"]
+
+
+async def _seqs(stream: Stream, count: int) -> list[int]:
+    return [(await stream.next())["seq"] for _ in range(count)]
 
 
 async def _hit(http: httpx.AsyncClient, dm: dict[str, str], eid: str, foe: str) -> int:
@@ -87,12 +94,12 @@ async def test_redis_fans_out_across_instances_in_order_without_notify(
                     ws = base.replace("http://", "ws://")
                     streams.append(await Stream.open(f"{ws}{api_url}/ws"))
                 for stream in streams:
-                    assert (await stream.next())["version"] == 1
-                readers = [asyncio.create_task(s.until(31)) for s in streams]
+                    assert (await stream.next())["seq"] == 0
+                readers = [asyncio.create_task(_seqs(s, 30)) for s in streams]
                 versions = [await _hit(http, dm, eid, foe) for _ in range(30)]
                 assert versions == list(range(2, 32))
                 for reader in readers:
-                    assert [m["version"] for m in await reader] == list(range(2, 32))
+                    assert await reader == list(range(1, 31))
                 for stream in streams:
                     await stream.close()
         # Nothing went through NOTIFY (and its commit-time lock).
@@ -118,14 +125,12 @@ async def test_a_lost_notice_is_noticed_by_version_and_read_from_the_database(
             dm, eid, foe, api_url = await _setup(via_redis)
             ws = a.replace("http://", "ws://")
             player = await Stream.open(f"{ws}{api_url}/ws")
-            assert (await player.next())["version"] == 1
+            assert (await player.next())["seq"] == 0
             assert await _hit(unannounced, dm, eid, foe) == 2
             assert await _hit(unannounced, dm, eid, foe) == 3
             assert await _hit(via_redis, dm, eid, foe) == 4
-            got = await player.until(4)
-            assert [(m["type"], m["version"]) for m in got] == [
-                ("event", 2),
-                ("event", 3),
-                ("event", 4),
-            ]
+            got = [await player.next() for _ in range(3)]
+            assert [(m["type"], m["seq"]) for m in got] == [("event", 1), ("event", 2), ("event", 3)]
+            hp = [c["hp"] for c in got[-1]["state"]["combatants"]]
+            assert hp == [497]
             await player.close()

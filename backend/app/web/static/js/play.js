@@ -33,7 +33,7 @@ function renderTimer(opts, state) {
 }
 
 function render(state) {
-  if (shown && state.version < shown.version) return;
+  if (shown && state.seq < shown.seq) return;
   shown = state;
   const opts = options(state);
   document.title = `${state.name} — Player view`;
@@ -161,10 +161,10 @@ async function boot() {
       return;
     }
   }
-  stream.start(shown ? shown.version : null);
+  stream.start(shown ? shown.seq : null);
   // Back from a sleeping phone or a dropped network: try now rather than at the next backoff.
   const nudge = () => {
-    if (!stream.stopped && !stream.socket) stream.start(shown ? shown.version : null);
+    if (!stream.stopped && !stream.socket) stream.start(shown ? shown.seq : null);
   };
   window.addEventListener("online", nudge);
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && nudge());

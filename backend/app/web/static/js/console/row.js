@@ -4,7 +4,7 @@
 import * as store from "./store.js";
 import { act } from "./encounter.js";
 import { guard } from "./data.js";
-import { html, useState } from "./lib.js";
+import { Component, h, html, useState } from "./lib.js";
 import { confirm } from "./dialogs.js";
 import { STATUS_LABELS, hpFraction } from "../format.js";
 
@@ -61,10 +61,10 @@ function Resources({ c, active }) {
   </span>`;
 }
 
-function Menu({ c, state }) {
+function Menu({ c, status }) {
   const [open, setOpen] = useState(false);
   const [spell, setSpell] = useState("");
-  const active = state.status === "active";
+  const active = status === "active";
   const update = (patch) => guard(() => act({ type: "update_combatant", combatant_id: c.id, ...patch }));
   const concentrate = guard(async (event) => {
     event.preventDefault();
@@ -136,9 +136,8 @@ function Initiative({ c }) {
     onKeyDown=${(e) => e.key === "Enter" && e.currentTarget.blur()} />`;
 }
 
-export function Row({ c, state, selected, cursor }) {
-  const isTurn = state.status === "active" && state.turn === c.id;
-  const active = state.status === "active";
+function RowView({ c, status, isTurn, selected, cursor }) {
+  const active = status === "active";
   const down = DOWN.includes(c.status);
   const cls = ["row", c.kind, isTurn && "current", selected && "selected", cursor && "cursor", c.hidden && "is-hidden", down && "is-down"]
     .filter(Boolean)
@@ -172,6 +171,25 @@ export function Row({ c, state, selected, cursor }) {
         </span>`
       : html`<span class="hp"></span>`}
     <span class="ac" title="Armour class">${c.ac ?? ""}</span>
-    <${Menu} c=${c} state=${state} />
+    <${Menu} c=${c} status=${status} />
   </li>`;
+}
+
+/** A row re-renders only when its combatant or its place in the fight changed: every
+ * state is new JSON, so the combatant is compared by its serialised form. */
+export class Row extends Component {
+  shouldComponentUpdate(next) {
+    const p = this.props;
+    return (
+      p.selected !== next.selected ||
+      p.cursor !== next.cursor ||
+      p.status !== next.status ||
+      p.isTurn !== next.isTurn ||
+      (p.c !== next.c && JSON.stringify(p.c) !== JSON.stringify(next.c))
+    );
+  }
+
+  render(props) {
+    return h(RowView, props);
+  }
 }
