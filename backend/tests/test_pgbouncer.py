@@ -82,7 +82,9 @@ async def test_requests_through_pgbouncer_transaction_mode_listen_direct(databas
                 for dm in dms:
                     c = (await http.post("/api/campaigns", json={"name": "P"}, headers=dm)).json()
                     r = await http.post(
-                        f"/api/campaigns/{c['id']}/encounters", json={"name": "E", "settings": EXACT_HP}, headers=dm
+                        f"/api/campaigns/{c['id']}/encounters",
+                        json={"name": "E", "settings": EXACT_HP},
+                        headers=dm,
                     )
                     eid = r.json()["id"]
                     body = {"name": "Ogre", "max_hp": 500, "initiative": 8}

@@ -116,7 +116,9 @@ async def test_two_instances_behind_nginx_one_killed_mid_fight(database: str) ->
             dm = await register(http)
             c = (await http.post("/api/campaigns", json={"name": "Barovia"}, headers=dm)).json()
             r = await http.post(
-                f"/api/campaigns/{c['id']}/encounters", json={"name": "Castle", "settings": EXACT_HP}, headers=dm
+                f"/api/campaigns/{c['id']}/encounters",
+                json={"name": "Castle", "settings": EXACT_HP},
+                headers=dm,
             )
             eid = r.json()["id"]
             body = {"name": "Vampire spawn", "max_hp": 900, "initiative": 14}

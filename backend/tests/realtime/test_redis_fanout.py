@@ -52,7 +52,11 @@ async def pg_database(pg_url: str) -> AsyncIterator[str]:
 async def _setup(http: httpx.AsyncClient) -> tuple[dict[str, str], str, str, str]:
     dm = await register(http)
     c = (await http.post("/api/campaigns", json={"name": "Saltmarsh"}, headers=dm)).json()
-    r = await http.post(f"/api/campaigns/{c['id']}/encounters", json={"name": "Sea", "settings": EXACT_HP}, headers=dm)
+    r = await http.post(
+        f"/api/campaigns/{c['id']}/encounters",
+        json={"name": "Sea", "settings": EXACT_HP},
+        headers=dm,
+    )
     eid = r.json()["id"]
     body = {"name": "Sahuagin", "max_hp": 500, "initiative": 11}
     r = await http.post(f"/api/encounters/{eid}/combatants", json=body, headers=dm)
@@ -130,7 +134,11 @@ async def test_a_lost_notice_is_noticed_by_version_and_read_from_the_database(
             assert await _hit(unannounced, dm, eid, foe) == 3
             assert await _hit(via_redis, dm, eid, foe) == 4
             got = [await player.next() for _ in range(3)]
-            assert [(m["type"], m["seq"]) for m in got] == [("event", 1), ("event", 2), ("event", 3)]
+            assert [(m["type"], m["seq"]) for m in got] == [
+                ("event", 1),
+                ("event", 2),
+                ("event", 3),
+            ]
             hp = [c["hp"] for c in got[-1]["state"]["combatants"]]
             assert hp == [497]
             await player.close()
