@@ -1,6 +1,6 @@
 """Every table, imported in one place for Alembic and the metadata tests."""
 
-from app.auth.models import LoginFailure, User
+from app.auth.models import LoginFailure, User, UserSettings
 from app.campaigns.models import Campaign, CampaignMember
 from app.characters.models import Character
 from app.db import Base
@@ -17,4 +17,5 @@ __all__ = [
     "LoginFailure",
     "StatBlock",
     "User",
+    "UserSettings",
 ]

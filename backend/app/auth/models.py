@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from app.db import Base, IdMixin, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -26,3 +27,16 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400))
     failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UserSettings(Base):
+    """A user's console settings (``ConsoleSettingsIn`` as they sent it); a user
+    without a row has the defaults."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -290,3 +290,10 @@ class AddCombatants(ActionModel):
     type: Literal["add_combatants"] = "add_combatants"
     combatants: Annotated[list[Combatant], Field(min_length=1, max_length=MAX_LIST)]
     rolls: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RenameEncounter(ActionModel):
+    """Internal: ``PATCH /api/encounters/{id}`` with a new name."""
+
+    type: Literal["rename_encounter"] = "rename_encounter"
+    name: Annotated[str, Field(min_length=1, max_length=200)]

@@ -7,7 +7,7 @@ that event on a state without dice. Both are pure: no I/O, inputs never mutated.
 Event types are the action types, except these (named after what happened):
 start_combat → "combat_started", next_turn → "turn_advanced", previous_turn →
 "turn_reverted", end_combat → "combat_ended", add_combatants → "combatants_added",
-remove_combatant → "combatant_removed".
+remove_combatant → "combatant_removed", rename_encounter → "encounter_renamed".
 
 Every event's ``data`` holds ``rolls`` (each ``Roll.as_dict()`` plus ``purpose`` and ids),
 ``patch`` (what apply replays: ``encounter`` fields, ``combatants`` changed fields by id,
@@ -27,6 +27,7 @@ from app.encounters.actions import (
     AddCombatants,
     EndCombat,
     RemoveCombatant,
+    RenameEncounter,
     SetHidden,
     Undo,
     UpdateCombatant,
@@ -50,14 +51,17 @@ MAX_COMBATANTS = 500
 __all__ = ["Event", "apply", "decide", "resolve"]
 
 
-def decide(state: EncounterState, action: Action | AddCombatants, roller: Roller) -> Event:
+Internal = AddCombatants | RenameEncounter
+
+
+def decide(state: EncounterState, action: Action | Internal, roller: Roller) -> Event:
     """The one event ``action`` produces in ``state`` (refusals raise)."""
     return resolve(state, action, roller)[0]
 
 
 def resolve(
     state: EncounterState,
-    action: Action | AddCombatants,
+    action: Action | Internal,
     roller: Roller,
     scratch: EncounterState | None = None,
 ) -> tuple[Event, EncounterState]:
@@ -217,6 +221,18 @@ def update_settings(draft: Draft, action: UpdateSettings, _roller: Roller) -> st
     return "update_settings"
 
 
+def rename_encounter(draft: Draft, action: RenameEncounter, _roller: Roller) -> str:
+    name = action.name.strip()
+    if not name:
+        raise InvalidAction("An encounter's name cannot be blank.")
+    if name == draft.state.name:
+        raise RuleViolation(f"The encounter is already called {name!r}.")
+    draft.say(f"Encounter renamed from {draft.state.name!r} to {name!r}.")
+    draft.data.update(name_before=draft.state.name, name=name)
+    draft.state.name = name
+    return "encounter_renamed"
+
+
 # --- joining and leaving ---------------------------------------------------------------
 
 
@@ -360,6 +376,7 @@ _HANDLERS: dict[type, Handler] = {
     a.SetHidden: set_hidden,
     a.UpdateCombatant: update_combatant,
     a.UpdateSettings: update_settings,
+    a.RenameEncounter: rename_encounter,
     a.AddCombatants: add_combatants,
     a.RemoveCombatant: remove_combatant,
 }

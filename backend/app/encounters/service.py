@@ -16,13 +16,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import service as accounts
 from app.campaigns.models import Campaign
 from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
 from app.encounters import repository, rules
-from app.encounters.actions import Action, AddCombatants, Undo
+from app.encounters.actions import Action, AddCombatants, RenameEncounter, Undo
 from app.encounters.models import Encounter
+from app.encounters.rules_events import Draft
 from app.encounters.schemas import (
     AdHocCombatant,
     CombatantCreate,
@@ -32,7 +34,7 @@ from app.encounters.schemas import (
     FromCharacters,
     FromStatBlock,
 )
-from app.encounters.state import Combatant, EncounterState
+from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime.publish import change_notice, publish_change
@@ -98,7 +100,7 @@ async def perform(
     *,
     encounter_id: str,
     user_id: str,
-    action: Action | AddCombatants,
+    action: Action | rules.Internal,
     roller: Roller,
     if_match: int | None = None,
 ) -> Outcome:
@@ -109,6 +111,11 @@ async def perform(
     if if_match is not None and if_match != locked.version:
         raise _stale(locked.version, if_match)
     before = EncounterState.model_validate_json(locked.state)
+    if isinstance(action, RenameEncounter) and action.name.strip() == before.name:
+        # Renaming to the name it has changes nothing: no event (PATCH is idempotent).
+        return Outcome(
+            campaign_id=locked.campaign_id, state=before, state_json=locked.state, events=[]
+        )
     if isinstance(action, Undo):
         target = await repository.latest_undoable(session, encounter_id)
         if target is None or target.state_before is None:
@@ -182,6 +189,79 @@ async def record(
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
 
 
+async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: str) -> Outcome:
+    """A new encounter in the same campaign, not started, with the same settings
+    and copies of the combatants at full strength (new ids, full HP, no temp HP,
+    conditions, concentration, death saves, initiative or damage totals). Its log
+    starts afresh with one event."""
+    source = state_of(encounter)
+    before = EncounterState(
+        id=_new_id(), name=copy_name(source.name), ruleset=source.ruleset, settings=source.settings
+    )
+    copy = await repository.add(
+        session,
+        Encounter(
+            id=before.id,
+            campaign_id=encounter.campaign_id,
+            name=before.name,
+            ruleset=before.ruleset,
+            status=before.status,
+            version=0,
+            state=before.model_dump(mode="json"),
+        ),
+    )
+    after = before.model_copy(
+        deep=True, update={"combatants": [fresh(c) for c in source.combatants]}
+    )
+    draft = Draft(before)
+    draft.state = after
+    draft.say(f"Copied from {source.name!r}: {len(after.combatants)} combatant(s).")
+    draft.data.update(source_id=encounter.id, combatant_ids=[c.id for c in after.combatants])
+    event = draft.event("encounter_copied")
+    return await record(
+        session,
+        encounter_id=copy.id,
+        campaign_id=copy.campaign_id,
+        state_before=copy.state,
+        version_before=0,
+        event=event,
+        after=rules.apply(before, event),
+        actor_id=actor_id,
+    )
+
+
+def copy_name(name: str) -> str:
+    suffix = " (copy)"
+    return name[: 200 - len(suffix)].rstrip() + suffix
+
+
+def fresh(combatant: Combatant) -> Combatant:
+    """The combatant as it was before any fight: a new id, full hit points, its
+    legendary pools full, no initiative (the lair keeps its fixed count)."""
+    legendary = combatant.legendary_actions
+    resist = combatant.legendary_resistances
+    return combatant.model_copy(
+        deep=True,
+        update={
+            "id": _new_id(),
+            "hp": combatant.max_hp,
+            "temp_hp": 0,
+            "conditions": [],
+            "concentration": None,
+            "death_saves": DeathSaves(),
+            "status": "active",
+            "initiative": combatant.initiative if combatant.kind == "lair" else None,
+            "legendary_actions": legendary.model_copy(update={"remaining": legendary.max}),
+            "legendary_resistances": resist.model_copy(update={"remaining": resist.max}),
+            "reaction_used": False,
+            "rank": None,
+            "tiebreak": _tiebreak(),
+            "damage_dealt": 0,
+            "damage_taken": 0,
+        },
+    )
+
+
 def _stale(current: int, sent: int) -> PreconditionFailed:
     return PreconditionFailed(
         f"The encounter is at version {current}, not {sent}; reload it and try again.",
@@ -207,12 +287,14 @@ async def build_combatants(
     session: AsyncSession,
     *,
     campaign_id: str,
+    user_id: str,
     body: CombatantCreate,
     roller: Roller,
     existing: EncounterState,
 ) -> AddCombatants:
     """Resolve a request to add combatants into the rules' internal action, with
-    ids and tiebreaks drawn here so the rules stay pure."""
+    ids and tiebreaks drawn here so the rules stay pure. ``user_id`` is the DM
+    adding them, whose console settings fill in what the request leaves out."""
     if isinstance(body, FromCharacter | FromCharacters):
         ids = [body.character_id] if isinstance(body, FromCharacter) else body.character_ids
         found = {c.id: c for c in await characters.get_many(session, campaign_id, ids)}
@@ -252,6 +334,9 @@ async def build_combatants(
     if isinstance(body, FromStatBlock):
         from app.statblocks.service import combatants_from_statblock
 
+        if body.hp is None:
+            chosen = await accounts.console_settings(session, user_id)
+            body = body.model_copy(update={"hp": chosen.monster_hp})
         return await combatants_from_statblock(
             session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
         )
