@@ -29,3 +29,15 @@ async def add(client: httpx.AsyncClient, headers: dict[str, str], eid: str, body
     assert r.status_code == 201, r.text
     result: Json = r.json()
     return result
+
+
+async def add_co_dm(
+    client: httpx.AsyncClient, owner: dict[str, str], campaign: Json, email: str
+) -> str:
+    """Make the account with ``email`` a co-DM of ``campaign``; its user id."""
+    r = await client.post(
+        f"/api/campaigns/{campaign['id']}/members", json={"email": email}, headers=owner
+    )
+    assert r.status_code == 201, r.text
+    user_id: str = r.json()["user_id"]
+    return user_id

@@ -60,8 +60,7 @@ async def delete_campaign(
     campaign: MemberCampaign, user: CurrentUser, session: SessionDep
 ) -> Response:
     """Owner only: deletes the campaign with its characters and encounters."""
-    service.require_owner(campaign, user)
-    await repository.remove(session, campaign)
+    await service.delete(session, campaign, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -11,6 +11,7 @@ from app.campaigns import repository
 from app.campaigns.models import Campaign
 from app.campaigns.schemas import CampaignIn, CampaignPatch
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable, reject_nulls
+from app.realtime import revocation
 
 
 class CampaignNotFound(NotFound):
@@ -67,5 +68,16 @@ async def add_co_dm(session: AsyncSession, campaign: Campaign, email: str) -> Us
 
 
 async def remove_co_dm(session: AsyncSession, campaign: Campaign, user_id: str) -> None:
+    """Remove a co-DM; their open DM sockets on the campaign close (4403)."""
     if await repository.remove_member(session, campaign.id, user_id) == 0:
         raise NotFound(f"User {user_id} is not a co-DM of this campaign.")
+    await revocation.revoke_membership(session, campaign.id, user_id)
+
+
+async def delete(session: AsyncSession, campaign: Campaign, user: User) -> None:
+    """Owner only: the campaign goes with its characters and encounters; every socket
+    open on its encounters closes (4404)."""
+    require_owner(campaign, user)
+    campaign_id = campaign.id
+    await repository.remove(session, campaign)
+    await revocation.campaign_deleted(session, campaign_id)

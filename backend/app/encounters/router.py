@@ -147,8 +147,9 @@ async def update_encounter(
 
 @router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
 async def delete_encounter(encounter: MemberEncounter, session: SessionDep) -> Response:
-    """Delete the encounter with its log; its player view link stops working."""
-    await repository.remove(session, encounter)
+    """Deletes the encounter and its log; its player view link stops working and
+    its open sockets close (4404)."""
+    await service.delete(session, encounter)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

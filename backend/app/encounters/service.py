@@ -37,6 +37,7 @@ from app.encounters.schemas import (
 from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
+from app.realtime import revocation
 from app.realtime.publish import change_notice, publish_change
 
 MAX_NAME = 100
@@ -93,6 +94,13 @@ async def create(session: AsyncSession, campaign: Campaign, data: EncounterCreat
             state=state.model_dump(mode="json"),
         ),
     )
+
+
+async def delete(session: AsyncSession, encounter: Encounter) -> None:
+    """The encounter and its log go; every socket open on it closes (4404)."""
+    encounter_id = encounter.id
+    await repository.remove(session, encounter)
+    await revocation.encounter_deleted(session, encounter_id)
 
 
 async def perform(

@@ -44,6 +44,7 @@ from app.realtime import publish
 from app.realtime import repository as repo
 from app.realtime.frames import AUDIENCES, PING, Audience, Frame
 from app.realtime.listener import Listener, NotConnected, listen_dsn
+from app.realtime.publish import Change, Notice, Revocation
 
 log = get_logger("app.realtime")
 
@@ -52,6 +53,7 @@ MAX_CATCH_UP = 1000
 PING_SECONDS = 20.0
 SEND_TIMEOUT = 10.0
 WATCH_SECONDS = 2.0
+REVOCATION_MEMORY = 60.0  # seconds a worker remembers a revocation for joining sockets
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_TRY_AGAIN = 1013
@@ -80,11 +82,23 @@ class Subscriber:
     """
 
     def __init__(
-        self, websocket: WebSocket, audience: Audience, *, token_hash: str | None = None
+        self,
+        websocket: WebSocket,
+        audience: Audience,
+        *,
+        token_hash: str | None = None,
+        user_id: str | None = None,
+        authorized_at: float | None = None,
     ) -> None:
         self.websocket = websocket
         self.audience: Audience = audience
-        self.token_hash = token_hash
+        self.token_hash = token_hash  # players: the link's
+        self.user_id = user_id  # DMs: whose socket it is
+        # When its rights were checked (the event loop's clock): a revocation heard
+        # after that and before it joined still applies to it.
+        self.authorized_at = (
+            asyncio.get_running_loop().time() if authorized_at is None else authorized_at
+        )
         self.version = -1  # the last version queued
         self.limit = SEND_QUEUE
         self.sent = 0
@@ -212,6 +226,7 @@ class Channel:
         self.hub = hub
         self.encounter_id = encounter_id
         self.frame: Frame | None = None
+        self.campaign_id: str | None = None
         self.share_hash: str | None = None
         self.subscribers: dict[Audience, set[Subscriber]] = {a: set() for a in AUDIENCES}
         self.lock = asyncio.Lock()
@@ -251,6 +266,7 @@ class Channel:
         if head is None:
             self.close_all(CLOSE_GONE, "encounter deleted")
             return
+        self.campaign_id = head.campaign_id
         newest = Frame(
             version=head.version,
             state=head.state,
@@ -348,6 +364,14 @@ class Channel:
             for sub in list(self.subscribers[audience]):
                 self.drop(sub, code, reason)
 
+    def revoke(self, revocation: Revocation) -> None:
+        """Close the sockets ``revocation`` covers."""
+        for audience in AUDIENCES:
+            for sub in list(self.subscribers[audience]):
+                closed = _closed_by(revocation, self, sub)
+                if closed is not None:
+                    self.drop(sub, *closed)
+
     async def catch_up(self, audience: Audience, since: int | None) -> list[str]:
         """What a joining socket is sent first (call under ``lock``, after a load)."""
         assert self.frame is not None
@@ -365,6 +389,23 @@ class Channel:
         return [f.event_message(audience) for f in frames]
 
 
+def _closed_by(revocation: Revocation, channel: Channel, sub: Subscriber) -> tuple[int, str] | None:
+    """(close code, reason) if ``revocation`` covers ``sub`` on ``channel``, else None."""
+    kind = revocation.kind
+    if kind == "encounter":
+        if revocation.encounter_id == channel.encounter_id:
+            return CLOSE_GONE, "encounter deleted"
+    elif kind == "campaign":
+        if revocation.campaign_id is not None and revocation.campaign_id == channel.campaign_id:
+            return CLOSE_GONE, "campaign deleted"
+    elif sub.audience == "dm" and sub.user_id is not None and sub.user_id == revocation.user_id:
+        if kind == "user":
+            return CLOSE_TOKEN_REVOKED, "signed out"
+        if revocation.campaign_id is not None and revocation.campaign_id == channel.campaign_id:
+            return CLOSE_TOKEN_REVOKED, "no longer a DM of this campaign"
+    return None
+
+
 class Hub:
     """This worker's channels, its LISTEN connection (PostgreSQL) and its watchdog."""
 
@@ -372,6 +413,7 @@ class Hub:
         self.sessionmaker = sessionmaker
         self.database_url = database_url
         self.channels: dict[str, Channel] = {}
+        self._revocations: deque[tuple[float, Revocation]] = deque()
         self._listener: Listener | None = None
         self._watchdog: asyncio.Task[None] | None = None
 
@@ -381,7 +423,7 @@ class Hub:
             self._listener = Listener(
                 listen_dsn(self.database_url),
                 on_payload=self._on_payload,
-                on_connected=self.resync,
+                on_connected=self._reconnected,
             )
             await self._listener.start()
         self._watchdog = asyncio.create_task(self._watch(), name="realtime-watchdog")
@@ -415,9 +457,26 @@ class Hub:
             return await repo.head(session, encounter_id)
 
     def _on_payload(self, payload: str) -> None:
-        parsed = publish.parse(payload)
-        if parsed is not None:
-            self.notify(*parsed)
+        notice = publish.parse(payload)
+        if notice is not None:
+            self.deliver(notice)
+
+    def deliver(self, notice: Notice) -> None:
+        """A notice from the LISTEN connection or (SQLite) from a committed session."""
+        if isinstance(notice, Change):
+            self.notify(notice.encounter_id, notice.version)
+        else:
+            self.revoke(notice)
+
+    def revoke(self, revocation: Revocation) -> None:
+        """Close every socket of this worker that ``revocation`` covers, and remember it
+        a while for sockets that are joining (their rights may predate it)."""
+        now = asyncio.get_running_loop().time()
+        self._revocations.append((now, revocation))
+        while self._revocations and now - self._revocations[0][0] > REVOCATION_MEMORY:
+            self._revocations.popleft()
+        for channel in list(self.channels.values()):
+            channel.revoke(revocation)
 
     def notify(self, encounter_id: str, version: int | None) -> None:
         channel = self.channels.get(encounter_id)
@@ -428,6 +487,25 @@ class Hub:
         """After the listener was deaf: every channel rereads its encounter."""
         for channel in self.channels.values():
             channel.poke(None)
+
+    def _reconnected(self) -> None:
+        """The listener (re)connected: what it missed while deaf is reread, the
+        encounters (:meth:`resync`) and the DMs' rights (revocations are not queued)."""
+        self.resync()
+        if any(channel.subscribers["dm"] for channel in self.channels.values()):
+            _background(self.recheck_rights())
+
+    async def recheck_rights(self) -> None:
+        """Close every DM socket whose user no longer DMs the encounter's campaign."""
+        for channel in list(self.channels.values()):
+            dms = list(channel.subscribers["dm"])
+            if not dms or channel.campaign_id is None:
+                continue
+            async with self.sessionmaker() as session:
+                allowed = await repo.dm_ids(session, channel.campaign_id)
+            for sub in dms:
+                if sub.user_id not in allowed:
+                    channel.drop(sub, CLOSE_TOKEN_REVOKED, "no longer a DM of this campaign")
 
     # --- sockets ------------------------------------------------------------------------
 
@@ -448,6 +526,10 @@ class Hub:
                     raise Rejected(CLOSE_GONE, "encounter deleted")
                 if subscriber.audience == "player" and subscriber.token_hash != channel.share_hash:
                     raise Rejected(CLOSE_TOKEN_REVOKED, "player view link revoked")
+                for heard, revocation in self._revocations:
+                    closed = _closed_by(revocation, channel, subscriber)
+                    if heard >= subscriber.authorized_at and closed is not None:
+                        raise Rejected(*closed)
                 first = await channel.catch_up(subscriber.audience, since)
                 for text in first:
                     subscriber.push(text)

@@ -6,14 +6,20 @@ when the transaction commits and drops if it rolls back. On SQLite (one worker) 
 session keeps the notice and hands it to the in-process hub after its commit, which
 gives the same guarantee.
 
-The payload is small JSON: ``{"e": encounter_id, "v": version}`` for a new version,
-``{"e": encounter_id, "s": 1}`` when the player-view token changed (rotated or revoked).
+The payload is small JSON:
+
+- ``{"e": encounter_id, "v": version}``: a new version;
+- ``{"e": encounter_id, "s": 1}``: the player-view token changed (rotated or revoked);
+- ``{"r": kind, ...}``: a revocation (:mod:`app.realtime.revocation`): ``"user"`` with
+  ``"u"``, ``"member"`` with ``"c"`` and ``"u"``, ``"campaign"`` with ``"c"``,
+  ``"encounter"`` with ``"e"``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,15 +29,39 @@ CHANNEL = "encounter_changes"
 HUB_KEY = "realtime.hub"
 _PENDING_KEY = "realtime.pending"
 
+RevocationKind = Literal["user", "member", "campaign", "encounter"]
+REVOCATION_KINDS: frozenset[str] = frozenset({"user", "member", "campaign", "encounter"})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An encounter changed: ``version`` committed (None: its player-view link)."""
+
+    encounter_id: str
+    version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """Rights were taken away: the sockets they covered must close."""
+
+    kind: RevocationKind
+    user_id: str | None = None
+    campaign_id: str | None = None
+    encounter_id: str | None = None
+
+
+Notice = Change | Revocation
+
 
 class Notifiable(Protocol):
-    def notify(self, encounter_id: str, version: int | None) -> None: ...
+    def deliver(self, notice: Notice) -> None: ...
 
 
 def change_notice(encounter_id: str, version: int) -> tuple[str, str]:
     """(channel, payload) announcing a new version; for writers that send the
     ``pg_notify`` in the same statement as the change itself."""
-    return CHANNEL, json.dumps({"e": encounter_id, "v": version}, separators=(",", ":"))
+    return CHANNEL, _dumps({"e": encounter_id, "v": version})
 
 
 async def publish_change(session: AsyncSession, encounter_id: str, version: int) -> None:
@@ -45,25 +75,61 @@ async def publish_share_change(session: AsyncSession, encounter_id: str) -> None
     await _publish(session, {"e": encounter_id, "s": 1})
 
 
+async def publish_revocation(session: AsyncSession, revocation: Revocation) -> None:
+    """Announce ``revocation`` (delivered when the transaction commits)."""
+    payload: dict[str, Any] = {"r": revocation.kind}
+    for key, value in (
+        ("u", revocation.user_id),
+        ("c", revocation.campaign_id),
+        ("e", revocation.encounter_id),
+    ):
+        if value is not None:
+            payload[key] = value
+    await _publish(session, payload)
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
 async def _publish(session: AsyncSession, payload: dict[str, Any]) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        text = json.dumps(payload, separators=(",", ":"))
-        await session.execute(select(func.pg_notify(CHANNEL, text)))
+        await session.execute(select(func.pg_notify(CHANNEL, _dumps(payload))))
         return
     if HUB_KEY in session.info:
         session.info.setdefault(_PENDING_KEY, []).append(payload)
 
 
-def parse(payload: str) -> tuple[str, int | None] | None:
-    """(encounter id, version or None for a token change), or None if malformed."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
+def _str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def decode(data: Any) -> Notice | None:
+    """The notice in a parsed payload, or None if it is malformed."""
+    if not isinstance(data, dict):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+    kind = data.get("r")
+    if kind is not None:
+        if kind not in REVOCATION_KINDS:
+            return None
+        return Revocation(
+            kind=kind, user_id=_str(data, "u"), campaign_id=_str(data, "c"),
+            encounter_id=_str(data, "e"),
+        )  # fmt: skip
+    encounter_id = _str(data, "e")
+    if encounter_id is None:
         return None
     version = data.get("v")
-    return data["e"], version if isinstance(version, int) else None
+    return Change(encounter_id, version if isinstance(version, int) else None)
+
+
+def parse(payload: str) -> Notice | None:
+    """The notice in a ``pg_notify`` payload, or None if it is malformed."""
+    try:
+        return decode(json.loads(payload))
+    except ValueError:
+        return None
 
 
 def install(sessionmaker: async_sessionmaker[AsyncSession], hub: Notifiable) -> None:
@@ -80,7 +146,9 @@ def _after_commit(session: Session) -> None:
     if not pending or hub is None:
         return
     for payload in pending:
-        hub.notify(payload["e"], payload.get("v"))
+        notice = decode(payload)
+        if notice is not None:
+            hub.deliver(notice)
 
 
 def _after_rollback(session: Session) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from app.campaigns.models import Campaign, CampaignMember
 from app.encounters.models import Encounter, EncounterEvent
 
 
@@ -162,3 +163,11 @@ async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: s
     await session.execute(
         update(Encounter).where(Encounter.id == encounter_id).values(share_token_hash=token_hash)
     )
+
+
+async def dm_ids(session: AsyncSession, campaign_id: str) -> set[str]:
+    """The users who DM the campaign now: its owner and its co-DMs."""
+    owner = select(Campaign.owner_id).where(Campaign.id == campaign_id)
+    members = select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign_id)
+    rows = await session.execute(owner.union(members))
+    return {row[0] for row in rows}

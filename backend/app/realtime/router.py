@@ -10,6 +10,7 @@ deleted), 1013 (the client could not keep up), 1001 (the server is stopping).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, WebSocket, status
@@ -113,28 +114,36 @@ async def dm_stream(
 ) -> None:
     """The DM's full view, live. Authenticated before the socket is accepted: with a
     bad token, or someone else's encounter, it is closed without a single message."""
-    if not await _may_watch(websocket, encounter_id, access_token):
+    authorized_at = asyncio.get_running_loop().time()
+    user_id = await _may_watch(websocket, encounter_id, access_token)
+    if user_id is None:
         await websocket.close(CLOSE_POLICY, "not authorised")
         return
-    await _stream(websocket, encounter_id, Subscriber(websocket, "dm"), since)
+    subscriber = Subscriber(websocket, "dm", user_id=user_id, authorized_at=authorized_at)
+    await _stream(websocket, encounter_id, subscriber, since)
 
 
-async def _may_watch(websocket: WebSocket, encounter_id: str, access_token: str | None) -> bool:
+async def _may_watch(
+    websocket: WebSocket, encounter_id: str, access_token: str | None
+) -> str | None:
+    """The user id if the token is valid and its user DMs the encounter."""
     token = access_token
     if token is None:
         scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
         token = credentials.strip() if scheme.lower() == "bearer" else None
     if not token:
-        return False
+        return None
     settings: Settings = websocket.app.state.settings
     try:
         user_id = decode_token(token, secret=settings.jwt_secret)
     except AppError:
-        return False
+        return None
     async with _sessionmaker(websocket)() as session:
         if await users.get_user(session, user_id) is None:
-            return False
-        return await encounters.get_for_member(session, encounter_id, user_id) is not None
+            return None
+        if await encounters.get_for_member(session, encounter_id, user_id) is None:
+            return None
+    return user_id
 
 
 async def _stream(

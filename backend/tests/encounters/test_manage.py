@@ -120,7 +120,7 @@ async def test_duplicate_starts_the_same_fight_afresh(
     # Its own log of one event; the original is untouched.
     log = (await client.get(f"/api/encounters/{copy['id']}/events", headers=dm)).json()
     assert log["total"] == 1 and log["items"][0]["type"] == "encounter_copied"
-    assert log["items"][0]["text"] == "Copied from \"Dragon's lair\": 6 combatant(s)."
+    assert log["items"][0]["text"] == 'Copied from "Dragon\'s lair": 6 combatant(s).'
     after = (await client.get(f"/api/encounters/{eid}", headers=dm)).json()
     assert after == before
 
