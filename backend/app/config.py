@@ -39,6 +39,13 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///./initiative.db"
+    # A session-capable connection to the same database, for what a transaction-mode
+    # pooler cannot carry: each worker's LISTEN connection and the migrations' advisory
+    # lock. Unset: DATABASE_URL.
+    database_listen_url: str | None = None
+    # "transaction": DATABASE_URL goes through a transaction-mode pooler (PgBouncer, as
+    # Azure's built-in one runs), so no prepared statement outlives its transaction.
+    database_pooler: Literal["none", "transaction"] = "none"
     jwt_secret: str = DEV_JWT_SECRET
     jwt_expires_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -64,6 +71,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def listen_url(self) -> str:
+        """Where LISTEN and migrations connect: DATABASE_LISTEN_URL, else DATABASE_URL."""
+        return self.database_listen_url or self.database_url
 
     @property
     def is_production(self) -> bool:

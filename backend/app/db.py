@@ -92,7 +92,15 @@ def sync_url(database_url: str) -> str:
     return async_url(database_url).render_as_string(hide_password=False)
 
 
-def create_engine(database_url: str, *, pool: bool = True) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool: bool = True, transaction_pooler: bool = False
+) -> AsyncEngine:
+    """The engine for ``database_url``. ``transaction_pooler``: the URL goes through a
+    transaction-mode pooler (PgBouncer), which hands each transaction to whichever server
+    connection is free, so a prepared statement must not outlive its transaction: asyncpg's
+    statement cache and SQLAlchemy's are off, and the statements SQLAlchemy still prepares
+    (it needs their result types) get unique names, so two clients' statements never
+    collide on one server connection."""
     url = async_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
@@ -106,11 +114,30 @@ def create_engine(database_url: str, *, pool: bool = True) -> AsyncEngine:
         "hide_parameters": True,
         "connect_args": {"timeout": 5},
     }
+    if transaction_pooler:
+        kwargs["connect_args"].update(
+            statement_cache_size=0,
+            prepared_statement_cache_size=0,
+            prepared_statement_name_func=_statement_name,
+        )
     if pool:
         kwargs.update(pool_size=10, max_overflow=20, pool_timeout=10, pool_recycle=1800)
     else:
         kwargs["poolclass"] = NullPool
     return create_async_engine(url, **kwargs)
+
+
+def _statement_name() -> str:
+    return f"__it_{uuid.uuid4().hex}__"
+
+
+def read_engine(engine: AsyncEngine, *, transaction_pooler: bool = False) -> AsyncEngine:
+    """The engine for read-only requests: autocommit, which saves the BEGIN/COMMIT round
+    trips. Not behind a transaction-mode pooler: there a statement prepared outside a
+    transaction may be executed on another server connection, so reads keep theirs."""
+    if transaction_pooler:
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -64,6 +64,16 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/auth/login.")
 
 
+async def user_for_token(session: AsyncSession, settings: Settings, token: str) -> User:
+    """The user an access token stands for; :class:`InvalidToken` for anything else.
+    Requests (:func:`get_current_user`) and the DM's WebSocket both authenticate here."""
+    user_id = decode_token(token, secret=settings.jwt_secret)
+    user = await users.get_user(session, user_id)
+    if user is None:
+        raise InvalidToken("The access token's user no longer exists.")
+    return user
+
+
 async def get_current_user(
     session: SessionDep,
     settings: SettingsDep,
@@ -71,11 +81,7 @@ async def get_current_user(
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
-    user_id = decode_token(credentials.credentials, secret=settings.jwt_secret)
-    user = await users.get_user(session, user_id)
-    if user is None:
-        raise InvalidToken("The access token's user no longer exists.")
-    return user
+    return await user_for_token(session, settings, credentials.credentials)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -14,7 +14,7 @@ from app.auth.router import router as auth_router
 from app.campaigns.router import router as campaigns_router
 from app.characters.router import router as characters_router
 from app.config import Settings, get_settings
-from app.db import create_engine, session_factory
+from app.db import create_engine, read_engine, session_factory
 from app.deps import reject_nul_characters
 from app.dice_router import router as dice_router
 from app.encounters.difficulty_router import router as difficulty_router
@@ -49,13 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        pooled = settings.database_pooler == "transaction"
+        engine = create_engine(settings.database_url, transaction_pooler=pooled)
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         app.state.read_sessionmaker = session_factory(
-            engine.execution_options(isolation_level="AUTOCOMMIT")
+            read_engine(engine, transaction_pooler=pooled)
         )
-        hub = app.state.hub = Hub(app.state.sessionmaker, settings.database_url)
+        hub = app.state.hub = Hub(app.state.sessionmaker, settings.listen_url)
         await hub.start()
         log.info(
             "startup", environment=settings.environment, database=engine.url.get_backend_name()

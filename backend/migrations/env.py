@@ -27,7 +27,9 @@ target_metadata = Base.metadata
 
 
 def _database_url() -> str:
-    return str(config.attributes.get("database_url") or get_settings().database_url)
+    # The direct URL when there is one: the advisory lock below needs a session, which a
+    # transaction-mode pooler does not keep.
+    return str(config.attributes.get("database_url") or get_settings().listen_url)
 
 
 def run_migrations_offline() -> None:

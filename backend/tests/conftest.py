@@ -26,12 +26,18 @@ from sqlalchemy.engine import make_url
 from app.config import Settings
 from app.db import create_engine
 from app.main import create_app
+from tests import pgbouncer
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# With TEST_PGBOUNCER=1 (scripts/test.sh --pgbouncer) the suite runs on PostgreSQL only,
+# every app it starts reaching the database through a transaction-mode PgBouncer
+# (tests/pgbouncer.py) and LISTENing directly.
+if pgbouncer.ENABLED and not PG_URL:
+    raise RuntimeError("TEST_PGBOUNCER=1 needs TEST_DATABASE_URL")
+BACKENDS = ["postgresql"] if pgbouncer.ENABLED else ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def alembic_config(database_url: str) -> Config:
@@ -69,6 +75,12 @@ async def drop_pg_database(url: str) -> None:
     await admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_shared_pgbouncer() -> Iterator[None]:
+    yield
+    pgbouncer.stop_shared()
+
+
 @pytest.fixture(scope="session")
 def tmp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("initiative")
@@ -92,7 +104,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_dir: Path) -> AsyncIt
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
-        "database_url": database_url,
+        **{k.lower(): v for k, v in pgbouncer.app_database_env(database_url).items()},
         "jwt_secret": TEST_SECRET,
         "cors_origins": ["https://table.example"],
         "login_attempts": 5,

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,7 +26,7 @@ def free_port() -> int:
 
 
 def wait_until_healthy(
-    base_url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+    base_url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,6 +41,24 @@ def wait_until_healthy(
     raise TimeoutError(f"{base_url} did not become healthy in {timeout}s")
 
 
+@dataclass
+class Instance:
+    """A running Gunicorn master (in a process group of its own) and its base URL."""
+
+    base: str
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def address(self) -> str:
+        return self.base.removeprefix("http://")
+
+    def kill(self) -> None:
+        """Kill the master and its workers at once (SIGKILL), as a crashed machine."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
 @contextmanager
 def gunicorn(
     database_url: str,
@@ -49,10 +68,25 @@ def gunicorn(
     log_path: Path | None = None,
 ) -> Iterator[str]:
     """Run ``gunicorn main:app`` from backend/ as production would; yields its base URL."""
+    with gunicorn_instance(database_url, workers=workers, env=env, log_path=log_path) as instance:
+        yield instance.base
+
+
+@contextmanager
+def gunicorn_instance(
+    database_url: str,
+    *,
+    workers: int = 3,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+) -> Iterator[Instance]:
+    """:func:`gunicorn`, yielding the :class:`Instance` (which a test may kill)."""
+    from tests.pgbouncer import app_database_env  # (it imports this module)
+
     port = free_port()
     full_env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        **app_database_env(database_url),
         "JWT_SECRET": "server-test-secret-long-enough-0123456789abcdef",
         "ENVIRONMENT": "test",
         "WEB_CONCURRENCY": str(workers),
@@ -68,13 +102,15 @@ def gunicorn(
         env=full_env,
         stdout=out,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, proc=proc)
-        yield base
+        yield Instance(base, proc)
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -80,9 +80,13 @@ def test_url_tokens_never_reach_a_real_servers_log(tmp_path: Path) -> None:
             ws_base = base.replace("http://", "ws://")
             async with websockets.connect(f"{ws_base}/api/public/encounters/{share}/ws") as ws:
                 assert '"snapshot"' in str(await ws.recv())
-            dm_url = f"{ws_base}/api/encounters/{enc['id']}/ws?access_token={token}"
-            async with websockets.connect(dm_url) as ws:
+            dm_url = f"{ws_base}/api/encounters/{enc['id']}/ws"
+            async with websockets.connect(dm_url, subprotocols=["bearer", token]) as ws:
                 assert '"snapshot"' in str(await ws.recv())
+            # A token in the URL is refused, however spelt, and still not logged.
+            for query in (f"access_token={token}", f"access%5Ftoken={token}"):
+                with pytest.raises(websockets.InvalidStatus):
+                    await websockets.connect(f"{dm_url}?{query}")
 
         asyncio.run(sockets())
     text = log_path.read_text()

@@ -22,7 +22,8 @@ SECRET_KEYS = ("password", "token", "secret", "authorization", "cookie", "jwt")
 _URL_SECRETS = (
     (re.compile(r"(/api/public/encounters/)[^/\s?\"']+"), r"\1{token}"),
     (re.compile(r"(/play/)[^/\s?\"']+"), r"\1{token}"),
-    (re.compile(r"(access_token=)[^&\s\"']+"), r"\1***"),
+    # Refused by the DM socket, but logged by Uvicorn before it is refused.
+    (re.compile(r"((?:access(?:_|%5f))?token=)[^&\s\"']+", re.IGNORECASE), r"\1***"),
 )
 
 

@@ -3,24 +3,25 @@
 Streams send one JSON text message per frame (shapes in :mod:`app.realtime.frames`):
 a snapshot first (or, with ``?since=<version>``, exactly the events after it, when the
 log still has them within 1,000 versions), then one message per version, in order.
-Close codes: 1008 before accepting (bad or missing credentials, unknown link: no
-message is ever sent), 4403 (the link was rotated or revoked), 4404 (the encounter was
+Close codes (docs/api.md): 1008 before accepting (bad credentials, a token in the URL,
+an unknown link: no message is ever sent), 4401 (the DM's first-message
+authentication failed), 4403 (rights lost: the link was rotated or revoked, the co-DM
+removed, the user signed out everywhere), 4404 (the encounter or campaign was
 deleted), 1013 (the client could not keep up), 1001 (the server is stopping).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, WebSocket, status
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
-from app.auth import repository as users
-from app.auth.security import decode_token
 from app.config import Settings
-from app.deps import SessionDep
+from app.deps import SessionDep, user_for_token
 from app.encounters import repository as encounters
 from app.encounters.dependencies import MemberEncounter
 from app.errors import AppError, NotFound, Unauthorized
@@ -29,10 +30,15 @@ from app.observability import metrics
 from app.realtime import sharing
 from app.realtime.frames import Audience
 from app.realtime.hub import Hub, Rejected, Subscriber
+from app.realtime.revocation import CLOSE_GONE, CLOSE_UNAUTHENTICATED
 
 router = APIRouter(tags=["player view"])
 
 CLOSE_POLICY = 1008
+BEARER = "bearer"
+AUTH_SECONDS = 5.0
+MAX_AUTH_MESSAGE = 8192
+URL_TOKEN_PARAMS = frozenset({"access_token", "token", "jwt", "authorization"})
 Since = Annotated[
     int | None,
     Query(ge=0, description="The last version the client has: it is sent only what followed."),
@@ -99,59 +105,105 @@ async def public_stream(websocket: WebSocket, token: str, since: Since = None) -
         await websocket.close(CLOSE_POLICY, "unknown player view link")
         return
     subscriber = Subscriber(websocket, "player", token_hash=sharing.token_hash(token))
+    await websocket.accept()
     await _stream(websocket, encounter_id, subscriber, since)
 
 
 @router.websocket("/api/encounters/{encounter_id}/ws")
-async def dm_stream(
-    websocket: WebSocket,
-    encounter_id: str,
-    since: Since = None,
-    access_token: Annotated[
-        str | None,
-        Query(description="The access token (browsers cannot set headers on a WebSocket)."),
-    ] = None,
-) -> None:
-    """The DM's full view, live. Authenticated before the socket is accepted: with a
-    bad token, or someone else's encounter, it is closed without a single message."""
-    authorized_at = asyncio.get_running_loop().time()
-    user_id = await _may_watch(websocket, encounter_id, access_token)
-    if user_id is None:
-        await websocket.close(CLOSE_POLICY, "not authorised")
+async def dm_stream(websocket: WebSocket, encounter_id: str, since: Since = None) -> None:
+    """The DM's full view, live. The access token never rides in the URL
+    (``?access_token=`` is refused); it comes, in order of preference:
+
+    - as the subprotocol pair ``["bearer", TOKEN]`` (``new WebSocket(url, ["bearer",
+      token])`` in a browser; the server answers with the subprotocol ``bearer``), or as
+      an ``Authorization: Bearer`` header: checked before the socket is accepted, so a
+      bad token or someone else's encounter is refused at the handshake (403) without
+      a single message;
+    - or as the first message, ``{"type": "auth", "token": TOKEN}``, within
+      5 seconds of opening: a bad or missing one closes the socket with 4401, a valid
+      one for someone else's encounter with 4404.
+    """
+    if any(name.lower() in URL_TOKEN_PARAMS for name in websocket.query_params):
+        await websocket.close(CLOSE_POLICY, "send the token as a subprotocol, never in the URL")
         return
+    authorized_at = asyncio.get_running_loop().time()
+    token, subprotocol = _offered_token(websocket)
+    if token is not None:
+        user_id = await _dm_of(websocket, encounter_id, token)
+        if not isinstance(user_id, str):
+            await websocket.close(CLOSE_POLICY, "not authorised")
+            return
+        await websocket.accept(subprotocol=subprotocol)
+    else:
+        await websocket.accept()
+        token = await _auth_message(websocket)
+        user_id = (
+            CLOSE_UNAUTHENTICATED if token is None else await _dm_of(websocket, encounter_id, token)
+        )
+        if not isinstance(user_id, str):
+            reason = (
+                "not authenticated" if user_id == CLOSE_UNAUTHENTICATED else "no such encounter"
+            )
+            await websocket.close(user_id, reason)
+            return
     subscriber = Subscriber(websocket, "dm", user_id=user_id, authorized_at=authorized_at)
     await _stream(websocket, encounter_id, subscriber, since)
 
 
-async def _may_watch(
-    websocket: WebSocket, encounter_id: str, access_token: str | None
-) -> str | None:
-    """The user id if the token is valid and its user DMs the encounter."""
-    token = access_token
-    if token is None:
-        scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
-        token = credentials.strip() if scheme.lower() == "bearer" else None
-    if not token:
-        return None
-    settings: Settings = websocket.app.state.settings
+def _offered_token(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(token, subprotocol to answer) from the handshake: the ``bearer`` subprotocol
+    pair, else an ``Authorization: Bearer`` header; (None, None) when neither."""
+    offered: list[str] = list(websocket.scope.get("subprotocols") or [])
+    if BEARER in offered:
+        at = offered.index(BEARER)
+        return (offered[at + 1] if at + 1 < len(offered) else ""), BEARER
+    scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip(), None
+    return None, None
+
+
+async def _auth_message(websocket: WebSocket) -> str | None:
+    """The token of the first message, ``{"type": "auth", "token": ...}``, or None if
+    it is not that, or does not come within :data:`AUTH_SECONDS`."""
     try:
-        user_id = decode_token(token, secret=settings.jwt_secret)
-    except AppError:
+        async with asyncio.timeout(AUTH_SECONDS):
+            message = await websocket.receive()
+    except TimeoutError:
         return None
+    text = message.get("text")
+    if not isinstance(text, str) or len(text) > MAX_AUTH_MESSAGE:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("type") != "auth":
+        return None
+    token = data.get("token")
+    return token if isinstance(token, str) and token else None
+
+
+async def _dm_of(websocket: WebSocket, encounter_id: str, token: str) -> str | int:
+    """The user id if ``token`` is valid and its user DMs the encounter; else the
+    close code: 4401 for the token, 4404 for the encounter."""
+    settings: Settings = websocket.app.state.settings
     async with _sessionmaker(websocket)() as session:
-        if await users.get_user(session, user_id) is None:
-            return None
-        if await encounters.get_for_member(session, encounter_id, user_id) is None:
-            return None
-    return user_id
+        try:
+            user = await user_for_token(session, settings, token)
+        except AppError:
+            return CLOSE_UNAUTHENTICATED
+        if await encounters.get_for_member(session, encounter_id, user.id) is None:
+            return CLOSE_GONE
+    return user.id
 
 
 async def _stream(
     websocket: WebSocket, encounter_id: str, subscriber: Subscriber, since: int | None
 ) -> None:
+    """Serve an accepted socket until it closes."""
     hub: Hub = websocket.app.state.hub
     audience: Audience = subscriber.audience
-    await websocket.accept()
     metrics.WEBSOCKETS_OPEN.labels(audience=audience).inc()
     try:
         try:

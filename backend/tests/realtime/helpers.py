@@ -72,3 +72,12 @@ async def share(client: httpx.AsyncClient, dm: Json, eid: str) -> Json:
 
 def bearer(dm: Json) -> str:
     return str(dm["Authorization"]).removeprefix("Bearer ")
+
+
+async def dm_stream(base: str, eid: str, dm: Json, since: int | None = None) -> Stream:
+    """The DM's socket on ``base`` (``ws://host:port``), authenticated as a browser does:
+    the subprotocol pair ``["bearer", token]``."""
+    query = "" if since is None else f"?since={since}"
+    return await Stream.open(
+        f"{base}/api/encounters/{eid}/ws{query}", subprotocols=["bearer", bearer(dm)]
+    )

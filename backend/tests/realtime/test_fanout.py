@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import create_pg_database, drop_pg_database, migrate, register
-from tests.realtime.helpers import Json, Stream, bearer
+from tests.realtime.helpers import Json, Stream, bearer, dm_stream
 from tests.servers import gunicorn
 
 pytestmark = pytest.mark.slow
@@ -69,10 +69,7 @@ async def test_a_change_through_one_server_reaches_sockets_on_another(pg_databas
             dm, eid, goblin, api_url = await _setup(http)
             ws_b = b.replace("http://", "ws://")
             players = [await Stream.open(f"{ws_b}{api_url}/ws") for _ in range(6)]
-            dms = [
-                await Stream.open(f"{ws_b}/api/encounters/{eid}/ws?access_token={bearer(dm)}")
-                for _ in range(2)
-            ]
+            dms = [await dm_stream(ws_b, eid, dm) for _ in range(2)]
             for stream in players + dms:
                 assert (await stream.next())["version"] == 1
             # The client offered permessage-deflate (websockets does by default): the
@@ -101,10 +98,9 @@ async def test_three_workers_every_version_exactly_once_despite_a_stalled_client
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             dm, eid, goblin, api_url = await _setup(http)
             ws = base.replace("http://", "ws://")
-            dm_url = f"{ws}/api/encounters/{eid}/ws?access_token={bearer(dm)}"
-            stalled = _stalled_socket(base, f"/api/encounters/{eid}/ws?access_token={bearer(dm)}")
+            stalled = _stalled_socket(base, f"/api/encounters/{eid}/ws", bearer(dm))
             streams = [await Stream.open(f"{ws}{api_url}/ws") for _ in range(24)]
-            streams += [await Stream.open(dm_url) for _ in range(6)]
+            streams += [await dm_stream(ws, eid, dm) for _ in range(6)]
             for stream in streams:
                 assert (await stream.next())["version"] == 1
             sent: dict[int, float] = {}
@@ -122,7 +118,7 @@ async def test_three_workers_every_version_exactly_once_despite_a_stalled_client
                 await stream.close()
 
 
-def _stalled_socket(base: str, path: str) -> socket.socket:
+def _stalled_socket(base: str, path: str, token: str) -> socket.socket:
     """A WebSocket client that completes the handshake and then never reads."""
     host, port = base.removeprefix("http://").split(":")
     sock = socket.socket()
@@ -132,7 +128,8 @@ def _stalled_socket(base: str, path: str) -> socket.socket:
     sock.sendall(
         (
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Protocol: bearer, {token}\r\n\r\n"
         ).encode()
     )
     return sock

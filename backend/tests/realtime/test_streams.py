@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
 from tests.api import add, new_encounter
 from tests.conftest import assert_problem, register
-from tests.realtime.helpers import Json, Stream, act, bearer, share
+from tests.realtime.helpers import Json, Stream, act, bearer, dm_stream, share
 
 
 async def _goblin_fight(client: httpx.AsyncClient, dm: Json, campaign: Json) -> tuple[str, str]:
@@ -21,7 +23,7 @@ async def test_dm_stream_snapshot_then_every_change_in_order(
     client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
 ) -> None:
     eid, goblin = await _goblin_fight(client, dm, campaign)
-    stream = await Stream.open(f"ws://{live}/api/encounters/{eid}/ws?access_token={bearer(dm)}")
+    stream = await dm_stream(f"ws://{live}", eid, dm)
     first = await stream.next()
     assert first["type"] == "snapshot" and first["version"] == 1
     assert first["state"] == (await client.get(f"/api/encounters/{eid}", headers=dm)).json()
@@ -40,36 +42,67 @@ async def test_dm_stream_snapshot_then_every_change_in_order(
     await stream.close()
 
 
-async def test_authorization_header_and_no_message_for_strangers(
+async def test_dm_socket_authenticates_by_subprotocol_header_or_first_message(
     client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
 ) -> None:
     eid, _ = await _goblin_fight(client, dm, campaign)
     url = f"ws://{live}/api/encounters/{eid}/ws"
+    by_protocol = await Stream.open(url, subprotocols=["bearer", bearer(dm)])
+    assert by_protocol.conn.subprotocol == "bearer"
+    assert (await by_protocol.next())["type"] == "snapshot"
+    await by_protocol.close()
     by_header = await Stream.open(url, additional_headers=dm)
     assert (await by_header.next())["type"] == "snapshot"
     await by_header.close()
+    by_message = await Stream.open(url)
+    await by_message.conn.send(json.dumps({"type": "auth", "token": bearer(dm)}))
+    assert (await by_message.next())["type"] == "snapshot"
+    await by_message.close()
 
+
+async def test_no_token_in_urls_and_no_message_for_strangers(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    """Issue 9, finding 9: ``?access_token=`` (however spelt) is refused, even valid."""
+    eid, _ = await _goblin_fight(client, dm, campaign)
+    url = f"ws://{live}/api/encounters/{eid}/ws"
     stranger = await register(client)
-    for bad in (
-        url,
-        f"{url}?access_token=not-a-jwt",
-        f"{url}?access_token={bearer(stranger)}",
-        f"ws://{live}/api/encounters/no-such-encounter/ws?access_token={bearer(dm)}",
+    token = bearer(dm)
+    for bad, protocols in (
+        (f"{url}?access_token={token}", None),
+        (f"{url}?access%5Ftoken={token}", None),
+        (f"{url}?since=0&ACCESS_TOKEN={token}", None),
+        (f"{url}?access_token={token}", ["bearer", token]),
+        (url, ["bearer", "not-a-jwt"]),
+        (url, ["bearer"]),
+        (url, ["bearer", bearer(stranger)]),
+        (f"ws://{live}/api/encounters/no-such-encounter/ws", ["bearer", token]),
     ):
         # Refused during the handshake: not one message, not even an accepted socket.
         with pytest.raises(InvalidStatus) as refused:
-            await Stream.open(bad)
+            await Stream.open(bad, subprotocols=protocols)
         assert refused.value.response.status_code == 403
     with pytest.raises(InvalidStatus):
         await Stream.open(url, additional_headers=stranger)
+    # The first-message way: 4401 for a bad token, 4404 for someone else's encounter.
+    for first, code in (
+        ({"type": "auth", "token": "not-a-jwt"}, 4401),
+        ({"type": "hello"}, 4401),
+        ({"type": "auth", "token": token * 400}, 4401),
+        ({"type": "auth", "token": bearer(stranger)}, 4404),
+    ):
+        stream = await Stream.open(url)
+        await stream.conn.send(json.dumps(first))
+        assert await stream.closed_with() == code
+        assert stream.raw == []
 
 
 async def test_reconnect_with_since_gets_exactly_what_it_missed(
     client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
 ) -> None:
     eid, goblin = await _goblin_fight(client, dm, campaign)
-    base = f"ws://{live}/api/encounters/{eid}/ws?access_token={bearer(dm)}"
-    stream = await Stream.open(base)
+    base = f"ws://{live}"
+    stream = await dm_stream(base, eid, dm)
     assert (await stream.next())["version"] == 1
     await act(client, dm, eid, {"type": "start_combat"})
     assert (await stream.next())["version"] == 2
@@ -78,7 +111,7 @@ async def test_reconnect_with_since_gets_exactly_what_it_missed(
     for _ in range(3):
         await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
     await act(client, dm, eid, {"type": "undo"})
-    back = await Stream.open(f"{base}&since=2")
+    back = await dm_stream(base, eid, dm, since=2)
     missed = await back.until(6)
     assert [(m["type"], m["version"]) for m in missed] == [("event", v) for v in (3, 4, 5, 6)]
     # Past states come from the log: 7 HP, then 6, 5, 4, then the undo back to 5.
@@ -90,11 +123,11 @@ async def test_reconnect_with_since_gets_exactly_what_it_missed(
     await back.close()
 
     # Up to date: nothing until the next change. Unknown (ahead): a snapshot.
-    current = await Stream.open(f"{base}&since=7")
+    current = await dm_stream(base, eid, dm, since=7)
     await act(client, dm, eid, {"type": "next_turn"})
     assert (await current.next())["version"] == 8
     await current.close()
-    ahead = await Stream.open(f"{base}&since=99")
+    ahead = await dm_stream(base, eid, dm, since=99)
     snapshot = await ahead.next()
     assert snapshot["type"] == "snapshot" and snapshot["version"] == 8
     await ahead.close()

@@ -270,11 +270,10 @@ function renderEncounters() {
 
 const live = new LiveStream(
   (since) =>
-    socketUrl(`/api/encounters/${ui.encounter.id}/ws`, {
-      access_token: session.token,
-      since: since ?? undefined,
-    }),
+    socketUrl(`/api/encounters/${ui.encounter.id}/ws`, { since: since ?? undefined }),
   {
+    // The token rides in the subprotocol pair, never in the URL.
+    protocols: () => ["bearer", session.token],
     onMessage: (message) => {
       if (message.event) addEvents([message.event]);
       if (message.type === "snapshot") refreshEvents().catch(() => {});
@@ -285,8 +284,9 @@ const live = new LiveStream(
       badge.dataset.state = status;
       badge.textContent = { live: "live", connecting: "connecting…", offline: "offline" }[status];
     },
-    onDrop: async ({ opened }) => {
-      if (opened || !ui.encounter) return Boolean(ui.encounter);
+    onDrop: async ({ opened, code }) => {
+      const revoked = code === 4401 || code === 4403 || code === 4404;
+      if ((opened && !revoked) || !ui.encounter) return Boolean(ui.encounter);
       // Refused before opening: find out whether it is us (signed out, gone) or the network.
       try {
         await api(`/api/encounters/${ui.encounter.id}`);

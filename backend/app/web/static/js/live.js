@@ -1,18 +1,22 @@
-// A live stream of an encounter: a snapshot, then one message per version. On a
-// drop it reconnects with ?since=<last version> (so nothing is missed or repeated),
-// backing off exponentially with jitter.
+// A live stream of an encounter: a snapshot, then one message per change. Each message
+// has a position: the DM stream's `version`, the player stream's own `seq`. On a drop it
+// reconnects with ?since=<last position> (so nothing is missed or repeated), backing
+// off exponentially with jitter. Credentials never go in the URL: `protocols` gives the
+// WebSocket subprotocols (the DM's ["bearer", token]).
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 
 export class LiveStream {
   /**
-   * @param {(since: number|null) => string} url the socket URL for a version
+   * @param {(since: number|null) => string} url the socket URL for a position
    * @param {object} handlers onMessage(msg), onStatus("connecting"|"live"|"offline"),
-   *   onDrop({opened, code}) -> Promise<boolean>: false stops reconnecting.
+   *   onDrop({opened, code}) -> Promise<boolean>: false stops reconnecting,
+   *   protocols() -> string[]|undefined: the subprotocols to offer on each connection.
    */
-  constructor(url, { onMessage, onStatus = () => {}, onDrop = async () => true }) {
+  constructor(url, { onMessage, onStatus = () => {}, onDrop = async () => true, protocols = () => undefined }) {
     this.url = url;
+    this.protocols = protocols;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.onDrop = onDrop;
@@ -50,7 +54,7 @@ export class LiveStream {
     if (this.stopped) return;
     this.onStatus("connecting");
     let opened = false;
-    const socket = new WebSocket(this.url(this.version));
+    const socket = new WebSocket(this.url(this.version), this.protocols());
     this.socket = socket;
     socket.onopen = () => {
       opened = true;
@@ -63,10 +67,11 @@ export class LiveStream {
       } catch {
         return;
       }
-      if (data.type === "ping" || typeof data.version !== "number") return;
+      const position = typeof data.version === "number" ? data.version : data.seq;
+      if (data.type === "ping" || typeof position !== "number") return;
       this.attempt = 0;
-      if (data.type === "event" && this.version !== null && data.version <= this.version) return;
-      this.version = data.version;
+      if (data.type === "event" && this.version !== null && position <= this.version) return;
+      this.version = position;
       this.onMessage(data);
     };
     socket.onclose = async (event) => {
