@@ -238,6 +238,9 @@ class PlayerViewPatch(ActionModel):
     enemies: SideViewPatch | None = None
     allies: SideViewPatch | None = None
     players: SideViewPatch | None = None
+    show_round: bool | None = None
+    turn_timer: bool | None = None
+    active_on_top: bool | None = None
 
 
 class UpdateSettings(ActionModel):

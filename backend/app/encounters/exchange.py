@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.campaigns.models import Campaign
 from app.characters import repository as characters
+from app.db import utcnow
 from app.encounters import rules
 from app.encounters.models import Encounter
 from app.encounters.rules import MAX_COMBATANTS
@@ -49,6 +50,7 @@ from app.encounters.service import (
     create,
     new_group_id,
     record,
+    stamp_turn,
     state_of,
 )
 from app.encounters.state import (
@@ -430,6 +432,7 @@ async def import_encounter(
     draft.data.update(format=kind, combatant_ids=[c.id for c in imported.combatants])
     event = draft.event(IMPORTED_EVENT)
     after = rules.apply(before, event)
+    stamp_turn(before, after, utcnow())
     return await record(
         session,
         encounter_id=encounter.id,

@@ -212,6 +212,9 @@ def update_settings(draft: Draft, action: UpdateSettings, _roller: Roller) -> st
     for side, patch in (view or {}).items():
         if patch is None:
             continue
+        if isinstance(patch, bool):  # show_round, turn_timer, active_on_top
+            setattr(settings.player_view, side, patch)
+            continue
         current = getattr(settings.player_view, side)
         for key, value in patch.items():
             if value is not None:

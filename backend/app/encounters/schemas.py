@@ -81,6 +81,9 @@ class EncounterOut(BaseModel):
     settings: EncounterSettings
     version: int = Field(description="The sequence number of the encounter's last event.")
     summary: dict[str, Any] | None = None
+    turn_started_at: dt.datetime | None = Field(
+        default=None, description="When the current turn began (server time); null outside combat."
+    )
 
 
 class EncounterListItem(BaseModel):

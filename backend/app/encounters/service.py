@@ -8,6 +8,7 @@ apply one after another: no lost update, no half-applied action.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import uuid
@@ -24,6 +25,7 @@ from app.dice import Roller
 from app.encounters import repository, rules
 from app.encounters.actions import Action, AddCombatants, RenameEncounter, Undo
 from app.encounters.models import Encounter
+from app.encounters.projection import public_marker
 from app.encounters.rules_events import Draft
 from app.encounters.schemas import (
     AdHocCombatant,
@@ -138,6 +140,7 @@ async def perform(
     else:
         scratch = EncounterState.model_validate_json(locked.state)
         event, after = rules.resolve(before, action, roller, scratch)
+        stamp_turn(before, after, utcnow())
         undo_of = None
     outcome = await record(
         session,
@@ -152,6 +155,20 @@ async def perform(
     )
     metrics.ACTIONS_APPLIED.labels(type=action.type).inc()
     return outcome
+
+
+def stamp_turn(before: EncounterState, after: EncounterState, now: dt.datetime) -> None:
+    """Start the turn clocks the action moved: the DM's when the turn (or round)
+    changed, the table's when the turn marker the player view shows changed (a
+    hidden creature's turn leaves it running, as it leaves the marker). An undo
+    restores the clocks with the rest of the state."""
+    if after.status != "active" or after.turn is None:
+        after.turn_started_at = after.public_turn_started_at = None
+        return
+    if after.turn_started_at is None or (after.turn, after.round) != (before.turn, before.round):
+        after.turn_started_at = now
+    if after.public_turn_started_at is None or public_marker(after) != public_marker(before):
+        after.public_turn_started_at = now
 
 
 async def record(
@@ -425,7 +442,7 @@ def new_group_id() -> str:
 
 
 # Bookkeeping the rules keep in the stored state that clients never see.
-_INTERNAL_STATE_KEYS = ("turn_history",)
+_INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
 _INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
 
 
@@ -443,6 +460,7 @@ def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[st
 
 _DM_EXCLUDE: Any = {
     "turn_history": True,
+    "public_turn_started_at": True,
     "combatants": {"__all__": set(_INTERNAL_COMBATANT_KEYS)},
 }
 
