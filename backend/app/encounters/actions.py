@@ -18,7 +18,9 @@ from app.encounters.state import (
     HpDisplay,
     InitiativeMode,
     Name,
+    QualifiedDefence,
     Save,
+    Side,
     TiePolicy,
     condition_key,
 )
@@ -75,6 +77,12 @@ class Undo(ActionModel):
     type: Literal["undo"]
 
 
+class Redo(ActionModel):
+    """Re-applies the newest undone event, until a new action is taken (the service's)."""
+
+    type: Literal["redo"]
+
+
 class Damage(ActionModel):
     type: Literal["damage"]
     targets: Targets
@@ -83,6 +91,17 @@ class Damage(ActionModel):
     # Only matters at 0 HP, where a critical hit is two death-save failures.
     critical: bool = False
     source: CombatantId | None = None
+    # What the hit carries, for defences with a qualifier ("from nonmagical attacks",
+    # "that aren't silvered", "that aren't adamantine", "damage from spells").
+    magical: bool = False
+    silvered: bool = False
+    adamantine: bool = False
+    spell: bool = False
+
+    def flags(self) -> frozenset[str]:
+        """The flags this hit carries; damage from a spell is magical too."""
+        named = [f for f in ("magical", "silvered", "adamantine", "spell") if getattr(self, f)]
+        return frozenset([*named, *(["magical"] if self.spell else [])])
 
     @field_validator("damage_type")
     @classmethod
@@ -110,6 +129,8 @@ class AddCondition(ActionModel):
     save: Save | None = None
     level: int | None = Field(default=None, ge=1, le=6)
     source: Annotated[str, Field(max_length=100)] | None = None
+    # The combatant whose concentration maintains it: it ends when that concentration does.
+    concentration_of: CombatantId | None = None
 
     @field_validator("condition")
     @classmethod
@@ -129,6 +150,14 @@ class RemoveCondition(ActionModel):
     @classmethod
     def _normalise(cls, value: str) -> str:
         return condition_key(value)
+
+
+class SetDead(ActionModel):
+    """A monster (or npc) at 0 HP is down or dead: the DM's call."""
+
+    type: Literal["set_dead"]
+    combatant_id: CombatantId
+    dead: bool
 
 
 class DeathSave(ActionModel):
@@ -217,6 +246,10 @@ class UpdateCombatant(ActionModel):
     legendary_actions_max: int | None = Field(default=None, ge=0, le=20)
     legendary_actions_max_in_lair: int | None = Field(default=None, ge=0, le=20)
     legendary_resistances_max: int | None = Field(default=None, ge=0, le=20)
+    side: Side | None = None
+    surprised: bool | None = None
+    qualified_defences: Annotated[list[QualifiedDefence], Field(max_length=20)] | None = None
+    condition_immunities: Annotated[list[Name], Field(max_length=20)] | None = None
 
     @field_validator("resistances", "vulnerabilities", "immunities")
     @classmethod
@@ -250,6 +283,7 @@ class UpdateSettings(ActionModel):
     reroll_each_round: bool | None = None
     skip_down_monsters: bool | None = None
     in_lair: bool | None = None
+    monster_death_saves: bool | None = None
     player_view: PlayerViewPatch | None = None
 
 
@@ -261,12 +295,14 @@ Action = Annotated[
     | PreviousTurn
     | EndCombat
     | Undo
+    | Redo
     | Damage
     | Heal
     | SetTempHp
     | AddCondition
     | RemoveCondition
     | DeathSave
+    | SetDead
     | Delay
     | Resume
     | SetConcentration

@@ -5,8 +5,9 @@ The party is the encounter's character combatants, at the level their campaign
 character has now. A character combatant typed in by hand (no campaign
 character behind it, or one since deleted) counts as level 1 and is listed
 under ``assumed_level``, so the DM sees the assumption. The opposition is
-every other combatant except lair actions, hidden ones included (the DM sees
-everything), each worth its ``xp``.
+every combatant on the ``enemies`` side except lair actions, hidden ones
+included (the DM sees everything), each worth its ``xp``; allies ("party")
+and bystanders ("neutral") do not count.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ async def get_difficulty(
     adjustment; 2024: the XP budget (low / moderate / high)."""
     state = service.state_of(encounter)
     pcs = [c for c in state.combatants if c.kind == "character"]
-    foes = [c for c in state.combatants if c.kind not in ("character", "lair")]
+    foes = [
+        c for c in state.combatants if c.side == "enemies" and c.kind not in ("character", "lair")
+    ]
     linked = [c.character_id for c in pcs if c.character_id]
     levels = {
         ch.id: ch.level for ch in await characters.get_many(session, encounter.campaign_id, linked)

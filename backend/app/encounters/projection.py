@@ -13,9 +13,11 @@ visible combatant before it in the whole order (a hidden creature opens round 1)
 public turn is null. An initiative group whose first member is hidden shows the turn
 on its first visible member, as the group acts together.
 
-What each side shows is the DM's setting (``EncounterSettings.player_view``):
-characters are "players", npcs "allies", monsters and the lair "enemies" (the lair has
-no hit points, so it never shows any). ``show_hp`` "exact" gives ``hp``, ``max_hp``,
+What each side shows is the DM's setting (``EncounterSettings.player_view``),
+following each combatant's ``side``: on the party's side, characters are "players"
+and everyone else "allies"; the enemies' side is "enemies" (the lair has no hit
+points, so it never shows any); "neutral" combatants show as "neutral" under the
+enemies' setting (the guarded one). ``show_hp`` "exact" gives ``hp``, ``max_hp``,
 ``temp_hp`` and ``status``; "status" only ``status`` ("healthy", "bloodied" at half
 hit points or less, "down"; characters also "unconscious", "stable", "dead"); "none"
 neither. Never shown: AC, notes, defences, stat block and character ids, initiative
@@ -38,20 +40,23 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from app.encounters.rules_order import turn_units, unit_index
-from app.encounters.state import Combatant, EncounterState, Kind, SideView
+from app.encounters.state import Combatant, EncounterState, SideView
 
-Side = Literal["players", "allies", "enemies"]
-_SIDES: dict[Kind, Side] = {
-    "character": "players",
-    "npc": "allies",
-    "monster": "enemies",
-    "lair": "enemies",
-}
+Side = Literal["players", "allies", "enemies", "neutral"]
+ViewSide = Literal["players", "allies", "enemies"]
 _CHARACTER_STATES = frozenset({"unconscious", "stable", "dead"})
 
 
 def side_of(combatant: Combatant) -> Side:
-    return _SIDES[combatant.kind]
+    if combatant.side == "party":
+        return "players" if combatant.kind == "character" else "allies"
+    return combatant.side
+
+
+def view_side(combatant: Combatant) -> ViewSide:
+    """Whose player-view setting applies: neutral ones follow the enemies'."""
+    side = side_of(combatant)
+    return "enemies" if side == "neutral" else side
 
 
 def health(combatant: Combatant) -> str:
@@ -150,7 +155,7 @@ def player_view(state: EncounterState) -> dict[str, Any]:
     shown.sort(key=lambda c: position.get(c.id, len(order)))
     started = state.public_turn_started_at
     timed = sides.turn_timer and turn is not None and started is not None
-    views: dict[Side, SideView] = {
+    views: dict[ViewSide, SideView] = {
         "players": sides.players,
         "allies": sides.allies,
         "enemies": sides.enemies,
@@ -163,6 +168,6 @@ def player_view(state: EncounterState) -> dict[str, Any]:
         "turn": turn,
         "turn_started_at": started.isoformat() if timed and started else None,
         "order": order,
-        "combatants": [_combatant(c, views[side_of(c)], visible) for c in shown],
+        "combatants": [_combatant(c, views[view_side(c)], visible) for c in shown],
         "version": state.version,
     }

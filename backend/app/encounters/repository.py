@@ -254,6 +254,36 @@ async def latest_undoable(session: AsyncSession, encounter_id: str) -> Encounter
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def redo_target(session: AsyncSession, encounter_id: str) -> EncounterEvent | None:
+    """The event the next ``redo`` re-applies: the one the newest undo not yet redone
+    took back, as long as no new action came after that undo (None otherwise)."""
+    newest_action = (
+        select(func.coalesce(func.max(EncounterEvent.seq), 0))
+        .where(
+            EncounterEvent.encounter_id == encounter_id,
+            EncounterEvent.type.not_in(("undo", "redo")),
+        )
+        .scalar_subquery()
+    )
+    tail = await session.execute(
+        select(EncounterEvent.type, EncounterEvent.undo_of)
+        .where(EncounterEvent.encounter_id == encounter_id, EncounterEvent.seq > newest_action)
+        .order_by(EncounterEvent.seq.desc())
+    )
+    redone = 0
+    for kind, undo_of in tail:
+        if kind == "redo":
+            redone += 1
+        elif redone:
+            redone -= 1  # this undo was redone already
+        else:
+            stmt = select(EncounterEvent).where(
+                EncounterEvent.encounter_id == encounter_id, EncounterEvent.seq == undo_of
+            )
+            return (await session.execute(stmt)).scalar_one_or_none()
+    return None
+
+
 def undefer_state() -> Any:
     from sqlalchemy.orm import undefer
 

@@ -189,7 +189,8 @@ async def perform_action(
 ) -> Response:
     """Apply one combat action, tagged by ``type``. Answers with the event it
     appended and the new state. All of it or none of it; with ``If-Match`` a
-    stale version is 412. ``undo`` takes back the newest action not yet undone."""
+    stale version is 412. ``undo`` takes back the newest action not yet undone;
+    ``redo`` re-applies the newest undone one until a new action is taken."""
     outcome = await service.perform(
         session,
         encounter_id=encounter_id,

@@ -26,6 +26,7 @@ from app.encounters.actions import (
     Action,
     AddCombatants,
     EndCombat,
+    Redo,
     RemoveCombatant,
     RenameEncounter,
     SetHidden,
@@ -37,6 +38,7 @@ from app.encounters.actions import (
     UseReaction,
 )
 from app.encounters.rules_events import Draft, Event, apply_event
+from app.encounters.rules_health import drop_maintained
 from app.encounters.rules_initiative import LAIR_INITIATIVE, roll_units
 from app.encounters.rules_order import group_leader, refresh_order, turn_units, unit_index
 from app.encounters.rules_turns import pass_turn, require_active
@@ -69,8 +71,8 @@ def resolve(
     (the tests check it on every action) without replaying the patch: the
     service's hot path. ``scratch``, if given, is a separate copy of ``state``
     that becomes the new state."""
-    if isinstance(action, Undo):
-        raise ValueError("undo is the service's job (it restores stored snapshots)")
+    if isinstance(action, Undo | Redo):
+        raise ValueError(f"{action.type} is the service's job (it works on stored events)")
     handler = _HANDLERS.get(type(action))
     if handler is None:
         raise ValueError(f"no rule for action {action.type!r}")
@@ -96,11 +98,28 @@ def _acting(draft: Draft, cid: str) -> Combatant:
     return creature
 
 
+def _able(creature: Combatant) -> None:
+    """An incapacitated creature (0 HP brings Unconscious) takes no actions or reactions."""
+    if creature.incapacitated or creature.status in ("down", "unconscious", "stable"):
+        raise RuleViolation(f"{creature.name} is incapacitated.")
+
+
 def use_legendary_action(draft: Draft, action: UseLegendaryAction, _roller: Roller) -> str:
     creature = _acting(draft, action.combatant_id)
     pool = creature.legendary_actions
     if pool.max == 0 and not pool.max_in_lair:
         raise RuleViolation(f"{creature.name} has no legendary actions.")
+    _able(creature)
+    state = draft.state
+    if state.status == "active" and state.turn is not None:
+        units = turn_units(state)
+        index = unit_index(units, state.turn)
+        if index is not None and creature.id in units[index]:
+            # SRD 5.1 "Legendary Actions": only at the end of another creature's turn.
+            raise RuleViolation(
+                f"{creature.name} takes legendary actions only at the end of another "
+                "creature's turn, not on its own."
+            )
     if pool.remaining < action.count:
         raise RuleViolation(
             f"{creature.name} has {pool.remaining} legendary action(s) left, not {action.count}."
@@ -132,6 +151,9 @@ def use_legendary_resistance(draft: Draft, action: UseLegendaryResistance, _roll
 
 def use_reaction(draft: Draft, action: UseReaction, _roller: Roller) -> str:
     creature = _acting(draft, action.combatant_id)
+    _able(creature)
+    if creature.surprised and draft.state.ruleset == "2014":
+        raise RuleViolation(f"{creature.name} is surprised: no reaction until its first turn ends.")
     if creature.reaction_used:
         raise RuleViolation(f"{creature.name} has already used its reaction this round.")
     creature.reaction_used = True
@@ -157,7 +179,10 @@ def update_combatant(draft: Draft, action: UpdateCombatant, _roller: Roller) -> 
     changes = action.changes()
     if not changes:
         raise InvalidAction("Nothing to update: send at least one field.")
-    for field in ("name", "max_hp", "initiative_bonus", "dexterity", "notes", "hidden", "xp"):
+    for field in (
+        *("name", "max_hp", "initiative_bonus", "dexterity", "notes", "hidden", "xp"),
+        *("side", "surprised"),
+    ):
         if field in changes and changes[field] is None:
             raise InvalidAction(f"{field} cannot be null.")
     name_before = creature.name
@@ -170,8 +195,11 @@ def update_combatant(draft: Draft, action: UpdateCombatant, _roller: Roller) -> 
         elif field == "legendary_resistances_max":
             creature.legendary_resistances.max = value or 0
             creature.legendary_resistances.remaining = value or 0
-        elif field in ("resistances", "vulnerabilities", "immunities"):
-            setattr(creature, field, value or [])
+        elif field in (
+            *("resistances", "vulnerabilities", "immunities"),
+            *("qualified_defences", "condition_immunities"),
+        ):
+            setattr(creature, field, getattr(action, field) or [])
         elif field == "group":
             _join_group(draft.state, creature, value)
         else:
@@ -289,6 +317,8 @@ def remove_combatant(draft: Draft, action: RemoveCombatant, roller: Roller) -> s
     had_turn = index is not None and state.turn in units[index]
     state.combatants = [c for c in state.combatants if c.id != creature.id]
     draft.say(f"{creature.name} leaves the encounter.")
+    drop_maintained(draft, creature.id)
+    _reanchor_durations(draft, creature.id, units, index)
     draft.data["combatant_id"] = creature.id
     refresh_order(state)
     if state.status == "active" and had_turn and index is not None:
@@ -298,6 +328,33 @@ def remove_combatant(draft: Draft, action: RemoveCombatant, roller: Roller) -> s
         else:
             pass_turn(draft, roller, index - 1, creature.id)
     return "combatant_removed"
+
+
+def _reanchor_durations(draft: Draft, gone: str, units: list[list[str]], index: int | None) -> None:
+    """Durations counted against a creature that left end when its turn would have
+    come: they now count to the start of the turn that follows its place (the current
+    turn's, if it was not in the order)."""
+    state = draft.state
+    rest = [[cid for cid in unit if cid != gone] for unit in units]
+    if index is None:
+        index = unit_index(units, state.turn)
+        index = -1 if index is None else index - 1
+    after = [u for u in rest[index + 1 :] + rest[: index + 1] if u]
+    for carrier in state.combatants:
+        for condition in carrier.conditions:
+            duration = condition.duration
+            if duration is None or duration.of != gone:
+                continue
+            if not after:
+                condition.duration = None
+                continue
+            condition.duration = duration.model_copy(
+                update={"of": after[0][0], "ends": "start", "grace": False}
+            )
+            draft.say(
+                f"{carrier.name}'s {condition.name} now ends at the start of "
+                f"{state.combatant(after[0][0]).name}'s turn."
+            )
 
 
 # --- the end ---------------------------------------------------------------------------
@@ -320,8 +377,11 @@ def end_combat(draft: Draft, _action: EndCombat, _roller: Roller) -> str:
 
 def combat_summary(state: EncounterState) -> dict[str, Any]:
     characters = [c for c in state.combatants if c.kind == "character"]
+    # XP counts the enemies defeated, never allies or bystanders (the DMG's XP award).
     defeated = [
-        c for c in state.combatants if c.kind in ("monster", "npc") and c.status in ("down", "dead")
+        c
+        for c in state.combatants
+        if c.side == "enemies" and c.kind != "lair" and c.status in ("down", "dead")
     ]
     xp_total = sum(c.xp for c in defeated)
     return {
@@ -370,6 +430,7 @@ _HANDLERS: dict[type, Handler] = {
     a.Heal: rules_health.heal,
     a.SetTempHp: rules_health.set_temp_hp,
     a.DeathSave: rules_health.death_save,
+    a.SetDead: rules_health.set_dead,
     a.AddCondition: rules_conditions.add_condition,
     a.RemoveCondition: rules_conditions.remove_condition,
     a.SetConcentration: rules_conditions.set_concentration,

@@ -31,20 +31,32 @@ def _names(combatants: list[Combatant]) -> str:
 def initiative_mode(
     draft: Draft, combatant: Combatant, mode: Mode, *, surprised: bool = False
 ) -> Mode:
-    """Net advantage: the DM's mode, plus (2024) surprise, Invisible and Incapacitated."""
+    """Net advantage: the DM's mode, plus what the creature's conditions do to an
+    initiative roll (a Dexterity check). 2014 (SRD 5.1 "Poisoned", "Exhaustion"):
+    poisoned or any exhaustion, disadvantage. 2024 (Rules Glossary "Initiative",
+    "Surprise", "Poisoned", "Invisible", "Incapacitated"): surprise, Poisoned and
+    Incapacitated give disadvantage, Invisible advantage."""
     advantage = mode == "advantage"
-    disadvantage = mode == "disadvantage"
+    disadvantage = mode == "disadvantage" or combatant.has_condition("poisoned")
     if draft.state.ruleset == "2024":
         disadvantage = disadvantage or surprised or combatant.incapacitated
         advantage = advantage or combatant.has_condition("invisible")
+    else:
+        disadvantage = disadvantage or combatant.exhaustion > 0
     if advantage and disadvantage:
         return "normal"
     return "advantage" if advantage else "disadvantage" if disadvantage else "normal"
 
 
-def _expression(bonus: int, mode: Mode) -> str:
+def exhaustion_penalty(draft: Draft, combatant: Combatant) -> int:
+    """2024 exhaustion: -2 per level to every d20 test, initiative included."""
+    return 2 * combatant.exhaustion if draft.state.ruleset == "2024" else 0
+
+
+def _expression(bonus: int, mode: Mode, penalty: int = 0) -> str:
     dice = {"normal": "1d20", "advantage": "2d20kh1", "disadvantage": "2d20kl1"}[mode]
-    return f"{dice}{bonus:+d}" if bonus else dice
+    text = f"{dice}{bonus:+d}" if bonus else dice
+    return f"{text}-{penalty}" if penalty else text
 
 
 def roll_for_group(
@@ -57,7 +69,8 @@ def roll_for_group(
 ) -> int:
     """One initiative for a combatant or a whole group (the first member's bonus)."""
     first = members[0]
-    net = initiative_mode(draft, first, mode, surprised=surprised)
+    net = initiative_mode(draft, first, mode, surprised=surprised or first.surprised)
+    penalty = exhaustion_penalty(draft, first)
     ids = [m.id for m in members]
     label = first.name if len(members) == 1 else f"{first.group} ({_names(members)})"
     if first.kind == "lair":
@@ -66,10 +79,12 @@ def roll_for_group(
     elif draft.state.settings.initiative_mode == "score":
         # 2024 initiative score: 10 + bonus, and advantage/disadvantage are worth 5.
         value = 10 + first.initiative_bonus + {"normal": 0, "advantage": 5, "disadvantage": -5}[net]
+        value -= penalty
         note = "" if net == "normal" else f" with {net}"
+        note += f", -{penalty} from exhaustion" if penalty else ""
         draft.say(f"{label} takes initiative score {value}{note}.")
     else:
-        roll = roller.roll(_expression(first.initiative_bonus, net))
+        roll = roller.roll(_expression(first.initiative_bonus, net, penalty))
         draft.record_roll(roll, purpose="initiative", combatant_ids=ids)
         value = roll.total
         note = "" if net == "normal" else f" with {net}"
@@ -127,6 +142,10 @@ def roll_initiative(draft: Draft, action: RollInitiative, roller: Roller) -> str
     for lair in state.combatants:
         if lair.kind == "lair" and lair.initiative is None:
             lair.initiative = LAIR_INITIATIVE
+    if state.ruleset == "2014":
+        # 2014 surprise (SRD 5.1 "Surprise") lasts until the creature's first turn ends.
+        for cid in action.surprised:
+            draft.combatant(cid).surprised = True
     before = roll_units(draft, roller, chosen, action.mode, frozenset(action.surprised))
     draft.data["initiatives"] = {
         b.combatant_id: draft.combatant(b.combatant_id).initiative for b in before

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from app.encounters.actions import Delay, NextTurn, PreviousTurn, Resume, StartCombat
 from app.encounters.rules_events import Draft
+from app.encounters.rules_health import d20_note, makes_death_saves
 from app.encounters.rules_initiative import LAIR_INITIATIVE, reroll_everyone, roll_units
 from app.encounters.rules_order import (
     group_leader,
@@ -55,6 +56,18 @@ def _skipped(state: EncounterState, unit: list[str]) -> bool:
     )
 
 
+def _surprised(state: EncounterState, unit: list[str]) -> bool:
+    """2014 surprise (SRD 5.1 "Surprise"): a surprised creature loses its first turn."""
+    return state.ruleset == "2014" and all(state.combatant(cid).surprised for cid in unit)
+
+
+def _lose_turn(draft: Draft, unit: list[str], change: TurnChange) -> None:
+    """The surprised unit's turn starts and ends at once (durations still count)."""
+    draft.say(f"{_unit_names(draft.state, unit)} is surprised and loses its turn.")
+    start_of_turn(draft, unit, change)
+    end_of_turn(draft, unit, change)
+
+
 # --- what happens at the start and end of a creature's turn -------------------------
 
 
@@ -66,6 +79,21 @@ def _count_down(draft: Draft, of_id: str, ends: str, change: TurnChange) -> None
             duration = condition.duration
             if duration is None or duration.of != of_id or duration.ends != ends:
                 kept.append(condition)
+            elif duration.grace:
+                # Started on this very turn: its end does not count.
+                change.ticked.append(
+                    TickedCondition(
+                        combatant_id=carrier.id,
+                        name=condition.name,
+                        rounds_before=duration.rounds,
+                        grace_before=True,
+                    )
+                )
+                kept.append(
+                    condition.model_copy(
+                        update={"duration": duration.model_copy(update={"grace": False})}
+                    )
+                )
             elif duration.rounds <= 1:
                 change.expired.append(
                     ExpiredCondition(combatant_id=carrier.id, index=index, condition=condition)
@@ -109,20 +137,29 @@ def start_of_turn(draft: Draft, unit: list[str], change: TurnChange) -> None:
         _count_down(draft, cid, "start", change)
     for cid in unit:
         creature = draft.combatant(cid)
-        if creature.kind == "character" and creature.status == "unconscious":
-            draft.remind(f"{creature.name}: death saving throw.")
+        if makes_death_saves(draft.state, creature) and creature.status == "unconscious":
+            note = d20_note(draft.state.ruleset, creature)
+            draft.remind(f"{creature.name}: death saving throw{note}.")
+        if creature.surprised and draft.state.ruleset == "2014":
+            draft.remind(f"{creature.name} is surprised: no move, action or reaction this turn.")
 
 
 def end_of_turn(draft: Draft, unit: list[str], change: TurnChange) -> None:
     for cid in unit:
         _count_down(draft, cid, "end", change)
+        creature = draft.combatant(cid)
+        if creature.surprised:
+            # 2014 surprise ends when the creature's first turn does.
+            creature.surprised = False
+            change.unsurprised.append(cid)
     for cid in unit:
         creature = draft.combatant(cid)
         for condition in creature.conditions:
             if condition.save is not None:
+                note = d20_note(draft.state.ruleset, creature)
                 draft.remind(
                     f"{creature.name}: DC {condition.save.dc} {condition.save.ability_name} "
-                    f"save to end {condition.name}."
+                    f"save to end {condition.name}{note}."
                 )
 
 
@@ -169,7 +206,9 @@ def _find_next_unit(
             units = turn_units(state)
             index = 0
         if everyone_skipped or not _skipped(state, units[index]):
-            return units[index]
+            if not _surprised(state, units[index]):
+                return units[index]
+            _lose_turn(draft, units[index], change)
         index += 1
 
 
@@ -284,6 +323,11 @@ def _restore(draft: Draft, change: TurnChange) -> None:
         condition = creature.condition(ticked.name) if creature else None
         if condition is not None and condition.duration is not None:
             condition.duration.rounds = ticked.rounds_before
+            condition.duration.grace = ticked.grace_before
+    for cid in change.unsurprised:
+        creature = state.find(cid)
+        if creature is not None:
+            creature.surprised = True
     for expired in sorted(change.expired, key=lambda e: e.index):
         creature = state.find(expired.combatant_id)
         if creature is None or creature.has_condition(expired.condition.name):

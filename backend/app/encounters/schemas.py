@@ -16,7 +16,9 @@ from app.encounters.state import (
     Kind,
     LegendaryActions,
     LegendaryResistances,
+    QualifiedDefence,
     Ruleset,
+    Side,
     Status,
 )
 
@@ -60,6 +62,19 @@ class CombatantOut(BaseModel):
     resistances: list[str]
     vulnerabilities: list[str]
     immunities: list[str]
+    qualified_defences: list[QualifiedDefence] = Field(
+        description="Defences that hold only sometimes, with the stat block's wording."
+    )
+    condition_immunities: list[str]
+    side: Side = Field(
+        description='"party", "enemies" or "neutral"; difficulty and XP count enemies.'
+    )
+    surprised: bool = Field(
+        description="2014 surprise: skips its first turn, no reactions until then."
+    )
+    max_hp_unreduced: int | None = Field(
+        description="The hit point maximum before a reduction (2014 exhaustion level 4)."
+    )
     notes: str
     group: str | None
     xp: int
@@ -140,6 +155,14 @@ class AdHocCombatant(BaseModel):
     resistances: DamageTypes = []
     vulnerabilities: DamageTypes = []
     immunities: DamageTypes = []
+    qualified_defences: Annotated[list[QualifiedDefence], Field(max_length=20)] = []
+    condition_immunities: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=20)
+    ] = []
+    side: Side | None = Field(
+        default=None, description="Default by kind: characters and npcs party, others enemies."
+    )
+    surprised: bool = False
     legendary_actions: Annotated[int, Field(ge=0, le=10)] | LegendaryActions = Field(
         default=0, description="Per round: a number, or the combatant's {max, remaining}."
     )
@@ -170,6 +193,7 @@ class FromCharacter(BaseModel):
 
     character_id: str = Field(min_length=1, max_length=64)
     hidden: bool = False
+    side: Side = "party"
 
 
 class FromCharacters(BaseModel):
@@ -196,6 +220,7 @@ class FromStatBlock(BaseModel):
         description="An initiative group id, or true for one new group of all of them.",
     )
     alias: str | None = Field(default=None, max_length=100)
+    side: Side = "enemies"
 
 
 CombatantCreate = FromCharacter | FromCharacters | FromStatBlock | AdHocCombatant

@@ -23,7 +23,7 @@ from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
 from app.encounters import repository, rules
-from app.encounters.actions import Action, AddCombatants, RenameEncounter, Undo
+from app.encounters.actions import Action, AddCombatants, Redo, RenameEncounter, Undo
 from app.encounters.models import Encounter
 from app.encounters.projection import public_marker
 from app.encounters.rules_events import Draft
@@ -36,7 +36,7 @@ from app.encounters.schemas import (
     FromCharacters,
     FromStatBlock,
 )
-from app.encounters.state import Combatant, DeathSaves, EncounterState
+from app.encounters.state import Combatant, DeathSaves, EncounterState, default_side
 from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
@@ -53,6 +53,11 @@ class EncounterNotFound(NotFound):
 class NothingToUndo(RuleViolation):
     type = "nothing-to-undo"
     title = "Nothing to undo"
+
+
+class NothingToRedo(RuleViolation):
+    type = "nothing-to-redo"
+    title = "Nothing to redo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,7 @@ async def perform(
         return Outcome(
             campaign_id=locked.campaign_id, state=before, state_json=locked.state, events=[]
         )
+    undo_of: int | None = None
     if isinstance(action, Undo):
         target = await repository.latest_undoable(session, encounter_id)
         if target is None or target.state_before is None:
@@ -136,12 +142,33 @@ async def perform(
             text=f"Undo: {target.text}",
         )
         after = EncounterState.model_validate(target.state_before)
-        undo_of: int | None = target.seq
+        undo_of = target.seq
+        await _replay_write_back(session, locked.campaign_id, target.data, "before", event)
+    elif isinstance(action, Redo):
+        redone = await repository.redo_target(session, encounter_id)
+        if redone is None:
+            raise NothingToRedo(
+                "There is nothing to redo: nothing was undone since the last action."
+            )
+        # The undone event's patch, replayed on the state it was undone back to.
+        original = rules.Event(type=redone.type, data=redone.data, text=redone.text)
+        after = rules.apply(before, original)
+        event = rules.Event(
+            type="redo",
+            data={
+                "redone_seq": redone.seq,
+                "redone_type": redone.data.get("redone_type", redone.type),
+                "patch": redone.data.get("patch", {}),
+            },
+            text=f"Redo: {redone.text.removeprefix('Redo: ')}",
+            reminders=list(redone.reminders),
+        )
+        await _replay_write_back(session, locked.campaign_id, redone.data, "after", event)
+        stamp_turn(before, after, utcnow())
     else:
         scratch = EncounterState.model_validate_json(locked.state)
         event, after = rules.resolve(before, action, roller, scratch)
         stamp_turn(before, after, utcnow())
-        undo_of = None
     outcome = await record(
         session,
         encounter_id=encounter_id,
@@ -187,6 +214,9 @@ async def record(
     as its state, in the caller's (locked) transaction."""
     seq = version_before + 1
     after.version = seq
+    if event.type == "combat_ended":
+        # The write-back is part of the event, so undo and redo can replay it.
+        event.data["write_back"] = await _write_back_hp(session, campaign_id, after)
     state_json = after.model_dump_json()
     row = EventOut(
         seq=seq,
@@ -209,8 +239,6 @@ async def record(
     )
     if not notified:
         await publish_change(session, encounter_id, seq)
-    if event.type == "combat_ended":
-        await _write_back_hp(session, campaign_id, after)
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
 
 
@@ -262,14 +290,19 @@ def copy_name(name: str) -> str:
 
 def fresh(combatant: Combatant) -> Combatant:
     """The combatant as it was before any fight: a new id, full hit points, its
-    legendary pools full, no initiative (the lair keeps its fixed count)."""
+    legendary pools full, no initiative (the lair keeps its fixed count), not
+    surprised, its maximum no longer reduced by exhaustion."""
     legendary = combatant.legendary_actions
     resist = combatant.legendary_resistances
+    max_hp = combatant.max_hp if combatant.max_hp_unreduced is None else combatant.max_hp_unreduced
     return combatant.model_copy(
         deep=True,
         update={
             "id": _new_id(),
-            "hp": combatant.max_hp,
+            "max_hp": max_hp,
+            "max_hp_unreduced": None,
+            "hp": max_hp,
+            "surprised": False,
             "temp_hp": 0,
             "conditions": [],
             "concentration": None,
@@ -294,15 +327,57 @@ def _stale(current: int, sent: int) -> PreconditionFailed:
     )
 
 
-async def _write_back_hp(session: AsyncSession, campaign_id: str, state: EncounterState) -> None:
-    """After combat the characters' HP carries over to the campaign."""
+_HP_FIELDS = ("max_hp", "current_hp", "temp_hp")
+
+
+async def _write_back_hp(
+    session: AsyncSession, campaign_id: str, state: EncounterState
+) -> list[dict[str, Any]]:
+    """After combat the characters' HP carries over to the campaign. Returns what
+    changed, each character's HP ``before`` and ``after``, for the event."""
     by_character = {c.character_id: c for c in state.combatants if c.character_id}
+    written: list[dict[str, Any]] = []
     for character in await characters.get_many(session, campaign_id, list(by_character)):
         combatant = by_character[character.id]
+        before = {f: getattr(character, f) for f in _HP_FIELDS}
         character.max_hp = combatant.max_hp
         character.current_hp = min(combatant.hp, combatant.max_hp)
         character.temp_hp = combatant.temp_hp
+        after = {f: getattr(character, f) for f in _HP_FIELDS}
+        written.append({"character_id": character.id, "before": before, "after": after})
     await session.flush()
+    return written
+
+
+async def _replay_write_back(
+    session: AsyncSession,
+    campaign_id: str,
+    data: dict[str, Any],
+    which: str,
+    event: rules.Event,
+) -> None:
+    """Undo (``which`` "before") or redo ("after") an event's HP write-back to the
+    campaign's characters; the new event records it too."""
+    entries: list[dict[str, Any]] = data.get("write_back") or []
+    if not entries:
+        return
+    found = {
+        c.id: c
+        for c in await characters.get_many(
+            session, campaign_id, [e["character_id"] for e in entries]
+        )
+    }
+    for entry in entries:
+        character = found.get(entry["character_id"])
+        if character is not None:
+            for field in _HP_FIELDS:
+                setattr(character, field, entry[which][field])
+    await session.flush()
+    event.data["write_back"] = (
+        entries
+        if which == "after"
+        else [{**e, "before": e["after"], "after": e["before"]} for e in entries]
+    )
 
 
 # --- building combatants -----------------------------------------------------------------
@@ -351,6 +426,7 @@ async def build_combatants(
                     temp_hp=c.temp_hp,
                     status="unconscious" if c.current_hp == 0 else "active",
                     hidden=hidden,
+                    side=body.side if isinstance(body, FromCharacter) else "party",
                     tiebreak=_tiebreak(),
                 )
                 for c in (found[i] for i in ids)
@@ -391,6 +467,10 @@ def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
                 resistances=body.resistances,
                 vulnerabilities=body.vulnerabilities,
                 immunities=body.immunities,
+                qualified_defences=[d.model_copy() for d in body.qualified_defences],
+                condition_immunities=body.condition_immunities,
+                side=body.side or default_side(body.kind),
+                surprised=body.surprised,
                 legendary_actions=legendary_actions,
                 legendary_resistances=legendary_resistances,
                 conditions=[c.model_copy() for c in body.conditions],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.errors import InvalidAction
 
@@ -21,6 +21,11 @@ TiePolicy = Literal["dex", "pcs_first", "monsters_first", "random"]
 InitiativeMode = Literal["roll", "score"]
 HpDisplay = Literal["exact", "status", "none"]
 Ends = Literal["start", "end"]
+Side = Literal["party", "enemies", "neutral"]
+DefenceKind = Literal["resistance", "immunity", "vulnerability"]
+# What a hit carries beyond its type: a magical attack, a silvered or adamantine weapon,
+# or damage from a spell.
+DamageFlag = Literal["magical", "silvered", "adamantine", "spell"]
 
 CombatantId = Annotated[str, Field(min_length=1, max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -65,6 +70,10 @@ def condition_key(name: str) -> str:
     return stripped.lower() if stripped.lower() in STANDARD_CONDITIONS else stripped
 
 
+def default_side(kind: object) -> Side:
+    return "party" if kind in ("character", "npc") else "enemies"
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
@@ -75,6 +84,10 @@ class Duration(Model):
     rounds: int = Field(ge=1, le=100_000)
     ends: Ends = "end"
     of: CombatantId
+    # Set by the rules when the duration starts on the turn it ends at ("until the end
+    # of its next turn", added on that creature's turn): the current turn's end does
+    # not count, so the duration runs from that creature's next turn.
+    grace: bool = False
 
 
 class Save(Model):
@@ -95,11 +108,18 @@ class Save(Model):
 
 
 class Condition(Model):
+    """One condition on a creature.
+
+    ``concentration_of``: the combatant whose concentration maintains it; the condition
+    ends when that concentration ends (by choice, a failed save, 0 HP, incapacitation).
+    """
+
     name: Name
     duration: Duration | None = None
     save: Save | None = None
     level: int | None = Field(default=None, ge=1, le=6)
     source: Annotated[str, Field(max_length=100)] | None = None
+    concentration_of: CombatantId | None = None
 
     @field_validator("name")
     @classmethod
@@ -108,6 +128,42 @@ class Condition(Model):
         if not key:
             raise ValueError("a condition needs a name")
         return key
+
+
+class QualifiedDefence(Model):
+    """A damage defence that holds only sometimes, keeping the stat block's own words.
+
+    ``types``: the damage types it covers (empty: every type). ``unless``: a hit with
+    any of these flags gets through ("from nonmagical attacks": magical; "that aren't
+    silvered": magical or silvered). ``only``: the defence holds only for a hit with
+    all of these flags ("damage from spells": spell). ``spell``: the spell in the stat
+    block it comes from (the Archmage's stoneskin). ``active``: false while it waits on
+    something the tracker cannot see (that spell being up, who wields the weapon); the
+    DM turns it on with ``update_combatant``.
+    """
+
+    kind: DefenceKind
+    types: Annotated[list[DamageType], Field(max_length=20)] = Field(default_factory=list)
+    unless: Annotated[list[DamageFlag], Field(max_length=4)] = Field(default_factory=list)
+    only: Annotated[list[DamageFlag], Field(max_length=4)] = Field(default_factory=list)
+    spell: Annotated[str, Field(max_length=100)] | None = None
+    active: bool = True
+    text: Annotated[str, Field(max_length=500)] = ""
+
+    @field_validator("types")
+    @classmethod
+    def _lower_case_types(cls, value: list[str]) -> list[str]:
+        return [t.strip().lower() for t in value]
+
+    def holds(self, damage_type: str | None, flags: frozenset[str]) -> bool:
+        """Whether this defence applies to a hit of this type with these flags."""
+        if not self.active:
+            return False
+        if self.types and damage_type not in self.types:
+            return False
+        if any(flag in flags for flag in self.unless):
+            return False
+        return all(flag in flags for flag in self.only)
 
 
 class DeathSaves(Model):
@@ -152,6 +208,15 @@ class Combatant(Model):
     resistances: list[DamageType] = Field(default_factory=list)
     vulnerabilities: list[DamageType] = Field(default_factory=list)
     immunities: list[DamageType] = Field(default_factory=list)
+    qualified_defences: list[QualifiedDefence] = Field(default_factory=list)
+    condition_immunities: list[Name] = Field(default_factory=list)
+    # Whose side it fights on: difficulty and XP count "enemies" only. Defaults by kind:
+    # characters and npcs "party", monsters and the lair "enemies".
+    side: Side = "enemies"
+    # 2014 surprise: skips its first turn and cannot react until that turn ends.
+    surprised: bool = False
+    # 2014 exhaustion level 4 halves the hit point maximum: the maximum before it.
+    max_hp_unreduced: int | None = Field(default=None, ge=0, le=100_000)
     notes: Annotated[str, Field(max_length=10_000)] = ""
     group: Annotated[str, Field(max_length=64)] | None = None
     xp: int = Field(default=0, ge=0, le=10_000_000)
@@ -163,10 +228,25 @@ class Combatant(Model):
     damage_dealt: int = Field(default=0, ge=0)
     damage_taken: int = Field(default=0, ge=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_side(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "side" not in data:
+            return {**data, "side": default_side(data.get("kind", "monster"))}
+        return data
+
     @field_validator("resistances", "vulnerabilities", "immunities")
     @classmethod
     def _lower_case_types(cls, value: list[str]) -> list[str]:
         return [t.strip().lower() for t in value]
+
+    @field_validator("condition_immunities")
+    @classmethod
+    def _condition_keys(cls, value: list[str]) -> list[str]:
+        return [condition_key(name) for name in value]
+
+    def immune_to_condition(self, name: str) -> bool:
+        return condition_key(name) in self.condition_immunities
 
     def condition(self, name: str) -> Condition | None:
         key = condition_key(name)
@@ -177,6 +257,11 @@ class Combatant(Model):
 
     def has_condition(self, name: str) -> bool:
         return self.condition(name) is not None
+
+    @property
+    def exhaustion(self) -> int:
+        found = self.condition("exhaustion")
+        return (found.level or 1) if found is not None else 0
 
     @property
     def incapacitated(self) -> bool:
@@ -216,6 +301,8 @@ class EncounterSettings(Model):
     reroll_each_round: bool = False
     skip_down_monsters: bool = True
     in_lair: bool = False
+    # Monsters at 0 HP fall unconscious and make death saves, as characters do.
+    monster_death_saves: bool = False
     player_view: PlayerView = Field(default_factory=PlayerView)
 
 
@@ -223,6 +310,7 @@ class TickedCondition(Model):
     combatant_id: str
     name: str
     rounds_before: int
+    grace_before: bool = False
 
 
 class ExpiredCondition(Model):
@@ -254,6 +342,8 @@ class TurnChange(Model):
     expired: list[ExpiredCondition] = Field(default_factory=list)
     resets: list[TurnReset] = Field(default_factory=list)
     initiatives: list[InitiativeBefore] = Field(default_factory=list)
+    # 2014 surprise: the combatants whose surprise ended with this turn change.
+    unsurprised: list[str] = Field(default_factory=list)
 
 
 class EncounterState(Model):

@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 from app.encounters.difficulty import CHALLENGE_RATINGS, xp_for_cr
+from app.encounters.state import QualifiedDefence
+from app.statblocks.defences import KIND_OF, split_qualified
 
 Size = Literal["tiny", "small", "medium", "large", "huge", "gargantuan"]
 SIZES: Final[tuple[str, ...]] = get_args(Size)
@@ -160,6 +162,12 @@ class StatBlockIn(BaseModel):
     damage_resistances_note: Annotated[str, Field(max_length=500)] | None = None
     damage_immunities: list[DamageType] = Field(default_factory=list)
     damage_immunities_note: Annotated[str, Field(max_length=500)] | None = None
+    qualified_defences: Annotated[list[QualifiedDefence], Field(max_length=20)] = Field(
+        default_factory=list,
+        description='Defences that hold only sometimes ("from nonmagical attacks", '
+        '"that aren\'t silvered", "damage from spells"); left out, they are read from the '
+        "damage_*_note texts and their types leave the plain lists.",
+    )
     condition_immunities: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=30)
     ] = Field(default_factory=list)
@@ -269,6 +277,13 @@ class StatBlockIn(BaseModel):
             self.legendary_actions_per_round = DEFAULT_LEGENDARY_ACTIONS
         if "legendary_resistances" not in given:
             self.legendary_resistances = legendary_resistances_from_traits(self.traits)
+        if "qualified_defences" not in given:
+            for field in KIND_OF:
+                plain, qualified = split_qualified(
+                    field, getattr(self, field), getattr(self, f"{field}_note")
+                )
+                setattr(self, field, plain)
+                self.qualified_defences.extend(qualified)
         return self
 
 

@@ -212,6 +212,9 @@ async def combatants_from_statblock(
                 resistances=list(block.damage_resistances),
                 vulnerabilities=list(block.damage_vulnerabilities),
                 immunities=list(block.damage_immunities),
+                qualified_defences=[d.model_copy() for d in block.qualified_defences],
+                condition_immunities=list(block.condition_immunities),
+                side=body.side,
                 legendary_actions=LegendaryActions(max=legendary, remaining=legendary),
                 legendary_resistances=LegendaryResistances(
                     max=block.legendary_resistances, remaining=block.legendary_resistances

@@ -99,6 +99,8 @@ async def a_fight_in_progress(client: httpx.AsyncClient, dm: Headers, campaign: 
         client, dm, eid, {"type": "set_concentration", "combatant_id": aria_id, "spell": "Bless"}
     )
     for _ in range(3):
+        turn = (await act(client, dm, eid, {"type": "next_turn"}))["state"]["turn"]
+    if turn == dragon:  # legendary actions come at the end of another creature's turn
         await act(client, dm, eid, {"type": "next_turn"})
     await act(client, dm, eid, {"type": "use_legendary_action", "combatant_id": dragon})
     state = (
@@ -310,7 +312,12 @@ async def test_an_improved_initiative_encounter(
     assert g1["group"] and g1["group"] == g2["group"]
     assert [c["name"] for c in g1["conditions"]] == ["prone", "frightened"]
     frightened = g1["conditions"][1]
-    assert frightened["duration"] == {"rounds": 2, "ends": "start", "of": mira["id"]}
+    assert frightened["duration"] == {
+        "rounds": 2,
+        "ends": "start",
+        "of": mira["id"],
+        "grace": False,
+    }
     assert g2["alias"] == "Snik" and g2["hp"] == 7
 
     assert dragon["hidden"] is True and dragon["status"] == "down" and dragon["hp"] == 0

@@ -111,7 +111,8 @@ async def test_duplicate_starts_the_same_fight_afresh(
         assert (c["damage_dealt"], c["damage_taken"]) == (0, 0)
         assert c["death_saves"] == {"successes": 0, "failures": 0}
         assert c["legendary_actions"]["remaining"] == c["legendary_actions"]["max"]
-        for same in ("kind", "ac", "statblock_id", "hidden", "xp", "cr", "group", "immunities"):
+        assert c["surprised"] is False
+        for same in ("kind", "side", "ac", "statblock_id", "hidden", "xp", "cr", "group"):
             assert c[same] == was[same], same
         assert c["initiative"] == (20 if c["kind"] == "lair" else None)
     dragon_copy = next(c for c in copy["combatants"] if c["name"] == "Adult Red Dragon")

@@ -158,11 +158,15 @@ def frightened(rounds: int, ends: str, of: str, save: bool = False) -> dict[str,
 @pytest.mark.parametrize(
     ("rounds", "ends", "of", "turns", "still_there"),
     [
-        (1, "end", "aria", 1, False),  # aria's turn ends: gone
+        # Added on aria's own turn: "until the end of aria's next turn" counts from
+        # aria's next turn, not the current one (the grace Improved Initiative applies).
+        (1, "end", "aria", 1, True),
+        (1, "end", "aria", 3, True),  # round 2, aria's turn
+        (1, "end", "aria", 4, False),  # round 2, aria's turn ends: gone
         (1, "start", "aria", 1, True),  # aria's next turn has not started yet
         (1, "start", "aria", 3, False),  # round 2, aria's turn starts: gone
-        (2, "end", "aria", 3, True),  # one left after aria's first turn
-        (2, "end", "aria", 4, False),
+        (2, "end", "aria", 4, True),  # one left after aria's next turn
+        (2, "end", "aria", 7, False),
         (1, "end", "gob", 1, True),  # tied to the goblin's turn, not aria's
         (1, "end", "gob", 2, False),
     ],
@@ -198,7 +202,7 @@ def test_previous_turn_undoes_exactly_the_turn_change() -> None:
             "type": "add_condition",
             "targets": ["aria"],
             "condition": "blinded",
-            "duration": {"rounds": 1, "ends": "end", "of": "aria"},
+            "duration": {"rounds": 1, "ends": "start", "of": "dragon"},
         },
         {
             "type": "add_condition",

@@ -308,10 +308,22 @@ def test_5e_bits_dragon() -> None:
     block = import_statblock(DRAGON_5E)
     assert block.saving_throws == {"dex": 4, "con": 6}
     assert block.skills == {"perception": 7, "sleight_of_hand": 4}
-    assert block.damage_resistances == ["cold", "bludgeoning", "piercing", "slashing"]
+    # The qualified entry keeps its qualifier; only "cold" always applies.
+    assert block.damage_resistances == ["cold"]
     assert block.damage_resistances_note == (
         "bludgeoning, piercing, and slashing from nonmagical attacks"
     )
+    assert [d.model_dump() for d in block.qualified_defences] == [
+        {
+            "kind": "resistance",
+            "types": ["bludgeoning", "piercing", "slashing"],
+            "unless": ["magical"],
+            "only": [],
+            "spell": None,
+            "active": True,
+            "text": "bludgeoning, piercing, and slashing from nonmagical attacks",
+        }
+    ]
     assert block.damage_immunities == ["poison"]
     assert block.damage_immunities_note is None
     assert block.condition_immunities == ["poisoned"]
@@ -491,8 +503,14 @@ def test_ia_dragon() -> None:
     # Dex 14 (+2) plus Improved Initiative's extra InitiativeModifier of 2.
     assert block.initiative_bonus == 4
     assert block.damage_immunities == ["acid"]
-    assert block.damage_resistances == ["bludgeoning", "piercing", "slashing"]
+    assert block.damage_resistances == []
     assert block.damage_resistances_note is not None
+    (defence,) = block.qualified_defences
+    assert (defence.kind, defence.types, defence.unless) == (
+        "resistance",
+        ["bludgeoning", "piercing", "slashing"],
+        ["magical"],
+    )
     assert block.condition_immunities == ["charmed", "frightened"]
     assert (block.challenge_rating, block.xp) == (14.0, 11500)
     assert [a.name for a in block.actions] == ["Acid Breath (Recharge 5-6)"]

@@ -109,7 +109,13 @@ def test_adult_red_dragon(by_name: dict[str, StatBlockData]) -> None:
 
 def test_resistances_and_their_notes(by_name: dict[str, StatBlockData]) -> None:
     devil = by_name["Barbed Devil"]
-    assert devil.damage_resistances == ["cold", "bludgeoning", "piercing", "slashing"]
+    assert devil.damage_resistances == ["cold"]
+    (silvered,) = devil.qualified_defences
+    assert (silvered.kind, silvered.types, silvered.unless) == (
+        "resistance",
+        ["bludgeoning", "piercing", "slashing"],
+        ["magical", "silvered"],
+    )
     assert devil.damage_resistances_note == (
         "bludgeoning, piercing, and slashing from nonmagical weapons that aren't silvered"
     )
