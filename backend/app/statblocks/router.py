@@ -12,6 +12,8 @@ from fastapi import APIRouter, Body, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from app.deps import CurrentUser, SessionDep
+from app.encounters.dependencies import MemberEncounter
+from app.encounters.service import state_of
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from app.errors import responses as errs
 from app.pagination import Page, PageDep
@@ -21,6 +23,8 @@ from app.statblocks.models import StatBlock
 from app.statblocks.schemas import Size, StatBlockData, StatBlockIn, cr_label
 
 router = APIRouter(prefix="/api/statblocks", tags=["statblocks"])
+# The stat block behind a combatant, beside the encounter's other routes.
+combatant_router = APIRouter(prefix="/api/encounters", tags=["statblocks"])
 
 LIST_ERRORS = errs(Unauthorized, Unprocessable)
 READ_ERRORS = errs(Unauthorized, NotFound)
@@ -108,7 +112,10 @@ def _challenge(name: str, value: str | None) -> float | None:
 def search_params(
     q: Annotated[
         str | None,
-        Query(max_length=100, description="Part of the name; names starting with it come first."),
+        Query(
+            max_length=100,
+            description="Part of the name, typos forgiven; names starting with it come first.",
+        ),
     ] = None,
     cr_min: Annotated[
         str | None, Query(max_length=10, description="Lowest challenge rating: 0, 1/4, 2...")
@@ -140,8 +147,12 @@ SearchDep = Annotated[repository.Search, Depends(search_params)]
 async def search_statblocks(
     search: SearchDep, user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[StatBlockSummary]:
-    """The SRD and your homebrew: exact and prefix name matches first, then by name."""
-    items, total = await repository.search(
+    """The SRD and your homebrew. With ``q``: the exact name first, then names that
+    start with it, names with a word that does, names that contain it (each by
+    name), then near misses forgiving typos in words of four letters or more (one
+    edit up to seven letters, two beyond; a swapped pair of letters is one edit):
+    "gobln" finds Goblin, "bugbaer" Bugbear. ``total`` counts them all."""
+    items, total = await service.search(
         session, user.id, search, limit=page.limit, offset=page.offset
     )
     return Page(items=[summary_of(b) for b in items], total=total)
@@ -207,3 +218,28 @@ async def delete_statblock(statblock_id: str, user: CurrentUser, session: Sessio
     """Delete your homebrew. Combatants made from it stay in their encounters."""
     await service.remove(session, await service.get_own(session, statblock_id, user))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@combatant_router.get(
+    "/{encounter_id}/combatants/{combatant_id}/statblock",
+    response_model=StatBlockOut,
+    responses=READ_ERRORS,
+    summary="The stat block a combatant was made from",
+)
+async def combatant_statblock(
+    encounter: MemberEncounter, combatant_id: str, session: SessionDep
+) -> StatBlockOut:
+    """For the console's stat block panel: the block behind a combatant added from
+    one (its ``statblock_id``), for any DM of the encounter's campaign, a co-DM
+    included when the block is another DM's homebrew. 404 when the combatant is
+    unknown, was typed in by hand or is a character, or its homebrew was deleted."""
+    combatant = state_of(encounter).find(combatant_id)
+    if combatant is None:
+        raise NotFound(f"No combatant {combatant_id} in this encounter.")
+    block = await service.for_combatant(
+        session,
+        campaign_id=encounter.campaign_id,
+        statblock_id=combatant.statblock_id,
+        combatant=combatant.name,
+    )
+    return out(block)
