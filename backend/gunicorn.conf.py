@@ -1,9 +1,11 @@
 """Gunicorn settings for ``gunicorn main:app`` (run from ``backend/``).
 
 Workers and bind come from ``WEB_CONCURRENCY`` (default 3; 1 on SQLite, whose
-live view fans out in one process) and ``PORT`` (default 8000). The
-configuration is checked here, in the master, so an unsafe production setup
-stops with one line before any worker starts.
+live view fans out in one process: :attr:`Settings.workers`) and ``PORT`` (default
+8000). The configuration is checked here, in the master, so an unsafe production
+setup stops with one line before any worker starts. The worker count is checked
+once, as Gunicorn will really start them: here, or in ``on_starting`` when ``-w``
+on the command line overrides it.
 """
 
 from __future__ import annotations
@@ -12,25 +14,26 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Any
+from typing import Any, NoReturn
 
 from app.config import ConfigError, Settings
 
-try:
-    _settings = Settings()
-    _explicit_workers = "WEB_CONCURRENCY" in os.environ
-    if _settings.is_sqlite and not _explicit_workers:
-        _settings = _settings.model_copy(update={"web_concurrency": 1})
-    _settings.check_production()
-except ConfigError as exc:
-    print(f"configuration error: {exc}", file=sys.stderr)
-    sys.exit(1)
-except ValueError as exc:  # pydantic's ValidationError names the variable
+
+def _stop(exc: Exception) -> NoReturn:
+    # pydantic's ValidationError names the variable, over several lines: make it one.
     print(f"configuration error: {exc}".replace("\n", "; "), file=sys.stderr)
     sys.exit(1)
 
+
+try:
+    _settings = Settings()
+    _settings.check_production()
+    _settings.check_workers(_settings.workers)
+except (ConfigError, ValueError) as exc:
+    _stop(exc)
+
 bind = f"0.0.0.0:{_settings.port}"
-workers = _settings.web_concurrency
+workers = _settings.workers
 # Uvicorn's worker, without WebSocket compression (see app/realtime/worker.py).
 worker_class = "app.realtime.worker.UvicornWorker"
 # Import the app once in the master and fork: workers start in milliseconds, not
@@ -53,6 +56,11 @@ _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server: Any) -> None:
+    if server.cfg.workers != workers:  # `-w N` on the command line: check that count
+        try:
+            _settings.check_workers(server.cfg.workers)
+        except ConfigError as exc:
+            _stop(exc)
     # Samples left by an earlier run would be counted again: start empty.
     os.makedirs(_metrics_dir, exist_ok=True)
     for name in os.listdir(_metrics_dir):

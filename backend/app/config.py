@@ -28,6 +28,7 @@ EXAMPLE_SECRETS = frozenset(
     }
 )
 MIN_SECRET_BYTES = 32
+DEFAULT_WORKERS = 3
 
 
 class ConfigError(Exception):
@@ -49,12 +50,20 @@ class Settings(BaseSettings):
     jwt_secret: str = DEV_JWT_SECRET
     jwt_expires_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
     cors_origins: Annotated[list[str], NoDecode] = []
-    web_concurrency: int = Field(default=3, ge=1, le=64)
+    # Gunicorn workers; unset means 3, or 1 on SQLite (see :attr:`workers`).
+    web_concurrency: int | None = Field(default=None, ge=1, le=64)
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # Login throttling: attempts allowed per window, per email and per client address.
     login_attempts: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=60, ge=1)
+    # What a client may send (README, "Limits"): request bodies, and WebSocket messages
+    # in size and in rate (a token bucket per socket: a burst, then so many a second).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_import_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
+    ws_messages_per_second: float = Field(default=2.0, gt=0)
+    ws_message_burst: int = Field(default=10, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -81,6 +90,14 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def workers(self) -> int:
+        """The Gunicorn worker count: ``WEB_CONCURRENCY``, else 3, or 1 on SQLite
+        (whose live view fans out in one process). The one place this default lives."""
+        if self.web_concurrency is not None:
+            return self.web_concurrency
+        return 1 if self.is_sqlite else DEFAULT_WORKERS
+
     def check_production(self) -> None:
         """Raise ConfigError naming the variable if production would be unsafe."""
         if not self.is_production:
@@ -96,11 +113,16 @@ class Settings(BaseSettings):
                 f"JWT_SECRET is too short ({len(secret.encode())} bytes); "
                 f"use at least {MIN_SECRET_BYTES} random bytes"
             )
-        if self.is_sqlite and self.web_concurrency > 1:
+
+    def check_workers(self, workers: int) -> None:
+        """Raise ConfigError if production would run SQLite in several processes.
+        ``workers`` is the count the server really starts (gunicorn.conf.py passes
+        Gunicorn's, command-line ``-w`` included); a single process (``uvicorn main:app``,
+        the tests) never needs this check."""
+        if self.is_production and self.is_sqlite and workers > 1:
             raise ConfigError(
-                "DATABASE_URL is SQLite but WEB_CONCURRENCY is "
-                f"{self.web_concurrency}; SQLite needs WEB_CONCURRENCY=1 "
-                "(or use PostgreSQL)"
+                f"DATABASE_URL is SQLite but {workers} workers would start; SQLite needs "
+                "one worker (unset WEB_CONCURRENCY or set it to 1, or use PostgreSQL)"
             )
 
 

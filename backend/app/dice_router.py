@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.dice import MAX_EXPRESSION_LENGTH, DiceRoller, InvalidDiceExpression
 from app.errors import Unprocessable
-from app.errors import responses as errs
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/dice", tags=["dice"])
 

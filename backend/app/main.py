@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.auth.router import router as auth_router
+from app.body_limit import BodyLimitMiddleware
 from app.campaigns.router import router as campaigns_router
 from app.characters.router import router as characters_router
 from app.config import Settings, get_settings
@@ -22,10 +23,10 @@ from app.encounters.exchange_router import campaign_router as encounter_import_r
 from app.encounters.exchange_router import router as encounter_export_router
 from app.encounters.router import campaign_router as campaign_encounters_router
 from app.encounters.router import router as encounters_router
-from app.errors import document_problems, install_handlers
 from app.observability.logging import configure_logging, get_logger
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as operations_router
+from app.problems import document_problems, install_handlers
 from app.realtime.hub import Hub
 from app.realtime.router import router as realtime_router
 from app.statblocks.router import combatant_router as combatant_statblock_router
@@ -79,6 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        import_limit=settings.max_import_body_bytes,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -31,8 +31,35 @@ EXPECTED_MONSTERS = 334
 # "6d8+6" as its hit dice, which the converter already trims). The others carry
 # the XP of a lower challenge rating than their own; the SRD prints the table
 # value (e.g. "Challenge 1 (200 XP)" for the Brass Dragon Wyrmling).
+# Six records list "blinded" twice among their condition immunities where the SRD
+# prints "blinded, ... deafened" (Flying Sword, Ochre Jelly, Rug of Smothering,
+# Shambling Mound, Shrieker, Violet Fungus).
+_DEAFENED = "deafened"
 ERRATA: dict[str, dict[str, Any]] = {
     "cult-fanatic": {"hp": 33},
+    "flying-sword": {
+        "condition_immunities": [
+            *("blinded", "charmed", _DEAFENED, "frightened", "paralyzed", "petrified", "poisoned"),
+        ]
+    },
+    "ochre-jelly": {
+        "condition_immunities": [
+            "blinded",
+            "charmed",
+            _DEAFENED,
+            "exhaustion",
+            "frightened",
+            "prone",
+        ]
+    },
+    "rug-of-smothering": {
+        "condition_immunities": [
+            *("blinded", "charmed", _DEAFENED, "frightened", "paralyzed", "petrified", "poisoned"),
+        ]
+    },
+    "shambling-mound": {"condition_immunities": ["blinded", _DEAFENED, "exhaustion"]},
+    "shrieker": {"condition_immunities": ["blinded", _DEAFENED, "frightened"]},
+    "violet-fungus": {"condition_immunities": ["blinded", _DEAFENED, "frightened"]},
     "brass-dragon-wyrmling": {"xp": 200},
     "deep-gnome-svirfneblin": {"xp": 100},
     "dretch": {"xp": 50},

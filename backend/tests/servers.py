@@ -52,6 +52,18 @@ class Instance:
     def address(self) -> str:
         return self.base.removeprefix("http://")
 
+    def worker_pids(self) -> set[int]:
+        """The Gunicorn master's children (its workers), from /proc."""
+        pids = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == self.proc.pid:
+                pids.add(int(stat.parent.name))
+        return pids
+
     def kill(self) -> None:
         """Kill the master and its workers at once (SIGKILL), as a crashed machine."""
         with suppress(ProcessLookupError):
@@ -63,7 +75,7 @@ class Instance:
 def gunicorn(
     database_url: str,
     *,
-    workers: int = 3,
+    workers: int | None = 3,
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
 ) -> Iterator[str]:
@@ -76,11 +88,12 @@ def gunicorn(
 def gunicorn_instance(
     database_url: str,
     *,
-    workers: int = 3,
+    workers: int | None = 3,
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
 ) -> Iterator[Instance]:
-    """:func:`gunicorn`, yielding the :class:`Instance` (which a test may kill)."""
+    """:func:`gunicorn`, yielding the :class:`Instance` (which a test may kill);
+    ``workers=None``: no WEB_CONCURRENCY at all."""
     from tests.pgbouncer import app_database_env  # (it imports this module)
 
     port = free_port()
@@ -89,12 +102,14 @@ def gunicorn_instance(
         **app_database_env(database_url),
         "JWT_SECRET": "server-test-secret-long-enough-0123456789abcdef",
         "ENVIRONMENT": "test",
-        "WEB_CONCURRENCY": str(workers),
         "PORT": str(port),
         "LOG_LEVEL": "INFO",
+        **({"WEB_CONCURRENCY": str(workers)} if workers is not None else {}),
         **(env or {}),
     }
     full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if workers is None:
+        full_env.pop("WEB_CONCURRENCY", None)
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [str(BIN_DIR / "gunicorn"), "main:app", "--bind", f"127.0.0.1:{port}"],

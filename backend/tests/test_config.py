@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import httpx
 import pytest
 
 from app.config import ConfigError, Settings
-from tests.servers import BACKEND_DIR, BIN_DIR
+from tests.servers import BACKEND_DIR, BIN_DIR, gunicorn_instance
 
 GOOD_SECRET = "x" * 40
 
@@ -20,7 +22,6 @@ GOOD_SECRET = "x" * 40
         ({}, "JWT_SECRET"),
         ({"JWT_SECRET": "short-secret"}, "JWT_SECRET"),
         ({"JWT_SECRET": "your-secret-key"}, "JWT_SECRET"),
-        ({"JWT_SECRET": GOOD_SECRET, "WEB_CONCURRENCY": "3"}, "WEB_CONCURRENCY"),
     ],
 )
 def test_production_checks(env: dict[str, str], names: str) -> None:
@@ -32,6 +33,38 @@ def test_production_checks(env: dict[str, str], names: str) -> None:
     )
     with pytest.raises(ConfigError, match=names):
         settings.check_production()
+
+
+@pytest.mark.parametrize(
+    ("database_url", "web_concurrency", "workers"),
+    [
+        ("sqlite:///./x.db", None, 1),
+        ("postgresql://u@h/db", None, 3),
+        ("sqlite:///./x.db", 1, 1),
+        ("postgresql://u@h/db", 5, 5),
+    ],
+)
+def test_the_worker_count_defaults_to_one_on_sqlite(
+    database_url: str, web_concurrency: int | None, workers: int
+) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        web_concurrency=web_concurrency,
+    )
+    assert settings.workers == workers
+
+
+def test_production_refuses_sqlite_in_several_workers() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="production",
+        database_url="sqlite:///./x.db",
+        jwt_secret=GOOD_SECRET,
+    )
+    settings.check_workers(1)
+    with pytest.raises(ConfigError, match="WEB_CONCURRENCY"):
+        settings.check_workers(3)
 
 
 def test_production_accepts_a_safe_setup() -> None:
@@ -62,3 +95,42 @@ def test_unsafe_production_stops_startup(command: str, tmp_path: object) -> None
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.decode().splitlines() if line.strip()]
     assert lines == [lines[0]] and "JWT_SECRET" in lines[0], proc.stderr.decode()
+
+
+def test_production_on_sqlite_starts_one_worker_by_default(tmp_path: Path) -> None:
+    """`ENVIRONMENT=production DATABASE_URL=sqlite:///... gunicorn main:app`, no
+    WEB_CONCURRENCY: it used to stop ("SQLite needs WEB_CONCURRENCY=1") because the
+    import-time check assumed 3 workers while gunicorn.conf.py started 1."""
+    with gunicorn_instance(
+        f"sqlite:///{tmp_path}/p.db",
+        workers=None,
+        env={"ENVIRONMENT": "production", "JWT_SECRET": GOOD_SECRET},
+    ) as server:
+        assert httpx.get(f"{server.base}/api/health").status_code == 200
+        assert len(server.worker_pids()) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra_env", "argv"),
+    [({"WEB_CONCURRENCY": "3"}, []), ({}, ["-w", "2"])],
+    ids=["WEB_CONCURRENCY=3", "-w 2"],
+)
+def test_production_on_sqlite_refuses_several_workers(
+    extra_env: dict[str, str], argv: list[str], tmp_path: Path
+) -> None:
+    env = _clean_env(
+        ENVIRONMENT="production",
+        JWT_SECRET=GOOD_SECRET,
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+        **extra_env,
+    )
+    proc = subprocess.run(
+        [str(BIN_DIR / "gunicorn"), "main:app", "--bind", "127.0.0.1:0", *argv],
+        cwd=BACKEND_DIR,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.decode().splitlines() if "configuration" in line]
+    assert len(errors) == 1 and "WEB_CONCURRENCY" in errors[0], proc.stderr.decode()

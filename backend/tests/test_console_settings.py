@@ -21,9 +21,10 @@ async def test_a_new_user_has_the_defaults(client: httpx.AsyncClient, dm: dict[s
     body = r.json()
     assert body["monster_hp"] == "average"
     assert body["initiative_roll_mode"] == "normal"
-    assert body["group_monsters"] is False
+    assert body["group_monsters"] is True
     keys = body["keybindings"]
-    assert keys["damage"] == "t" and keys["select_next"] == "j" and keys["help"] == "?"
+    assert keys["damage"] == "t" and keys["down"] == "j" and keys["help"] == "?"
+    assert keys["redo"] == "U"  # a character as typed: shift is in the case
     assert len(set(keys.values())) == len(keys)  # no key serves two actions
 
 
@@ -32,24 +33,24 @@ async def test_settings_are_saved_per_user(client: httpx.AsyncClient, dm: dict[s
         "keybindings": {"damage": "d", "heal": "shift+h", "hide": None},
         "monster_hp": "rolled",
         "initiative_roll_mode": "advantage",
-        "group_monsters": True,
+        "group_monsters": False,
     }
     r = await client.put(URL, json=chosen, headers=dm)
     assert r.status_code == 200, r.text
     saved = (await client.get(URL, headers=dm)).json()
     assert saved == r.json()
     assert saved["monster_hp"] == "rolled" and saved["initiative_roll_mode"] == "advantage"
-    assert saved["group_monsters"] is True
+    assert saved["group_monsters"] is False
     keys = saved["keybindings"]
     assert (keys["damage"], keys["heal"], keys["hide"]) == ("d", "shift+h", None)
-    assert keys["next_turn"] == "n"  # left out: the default
+    assert keys["next"] == "n"  # left out: the default
 
     # Another user is untouched.
     other = await register(client)
     assert (await client.get(URL, headers=other)).json()["monster_hp"] == "average"
 
     # PUT replaces the whole document: what is left out goes back to its default.
-    r = await client.put(URL, json={"group_monsters": True}, headers=dm)
+    r = await client.put(URL, json={"group_monsters": False}, headers=dm)
     assert r.status_code == 200, r.text
     replaced = (await client.get(URL, headers=dm)).json()
     assert replaced["monster_hp"] == "average" and replaced["keybindings"]["damage"] == "t"

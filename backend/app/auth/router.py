@@ -13,7 +13,7 @@ from app.auth.schemas import (
 )
 from app.deps import CurrentUser, SessionDep, SettingsDep, get_sessionmaker
 from app.errors import Conflict, InvalidCredentials, InvalidToken, TooManyRequests, Unprocessable
-from app.errors import responses as errs
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

@@ -39,46 +39,49 @@ class UserOut(BaseModel):
 
 # --- console settings --------------------------------------------------------------------
 
+# The console's keyboard actions (static/js/console/keys.js names them the same).
 KeyAction = Literal[
     "damage",
     "heal",
-    "temp_hp",
+    "temp",
     "condition",
     "hide",
-    "next_turn",
-    "previous_turn",
-    "select_next",
-    "select_previous",
-    "toggle_select",
-    "clear_selection",
+    "next",
+    "previous",
+    "down",
+    "up",
+    "toggle",
+    "turn",
+    "initiative",
+    "statblock",
     "undo",
     "redo",
-    "help",
-    "stat_block",
-    "roll_initiative",
     "search",
+    "combat",
+    "help",
 ]
 KEY_ACTIONS: tuple[KeyAction, ...] = get_args(KeyAction)
 
-# Improved Initiative's keys where it has one for the same action.
+# The console's defaults, Improved Initiative's keys where it has one for the action.
 DEFAULT_KEYBINDINGS: dict[KeyAction, str] = {
     "damage": "t",
     "heal": "h",
-    "temp_hp": "alt+t",
-    "condition": "c",
+    "temp": "y",
+    "condition": "g",
     "hide": "v",
-    "next_turn": "n",
-    "previous_turn": "alt+n",
-    "select_next": "j",
-    "select_previous": "k",
-    "toggle_select": "x",
-    "clear_selection": "escape",
-    "undo": "ctrl+z",
-    "redo": "ctrl+y",
-    "help": "?",
-    "stat_block": "s",
-    "roll_initiative": "alt+r",
+    "next": "n",
+    "previous": "p",
+    "down": "j",
+    "up": "k",
+    "toggle": "x",
+    "turn": "c",
+    "initiative": "r",
+    "statblock": "s",
+    "undo": "u",
+    "redo": "U",
     "search": "/",
+    "combat": "m",
+    "help": "?",
 }
 
 # Modifiers (lower case, each once, in any order) joined by "+" to one key: a single
@@ -122,7 +125,7 @@ class ConsoleSettingsIn(BaseModel):
     )
     initiative_roll_mode: RollMode = "normal"
     group_monsters: bool = Field(
-        default=False, description="Whether the console groups same-kind monsters' initiative."
+        default=True, description="Whether the console groups same-kind monsters' initiative."
     )
 
     @model_validator(mode="after")

@@ -8,8 +8,8 @@ from app.campaigns.models import Campaign
 from app.campaigns.schemas import CampaignIn, CampaignOut, CampaignPatch, MemberIn, MemberOut
 from app.deps import CurrentUser, SessionDep
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
 

@@ -8,8 +8,8 @@ from app.characters.models import Character
 from app.characters.schemas import CharacterFields, CharacterOut, CharacterPatch
 from app.deps import SessionDep
 from app.errors import NotFound, Unauthorized, Unprocessable, reject_nulls
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/campaigns/{campaign_id}/characters", tags=["characters"])
 ERRORS = errs(Unauthorized, NotFound, Unprocessable)

@@ -23,7 +23,7 @@ from app.encounters.dependencies import MemberEncounter
 from app.encounters.difficulty import MIN_LEVEL, difficulty_2014, difficulty_2024
 from app.encounters.state import Ruleset
 from app.errors import NotFound, Unauthorized, Unprocessable
-from app.errors import responses as errs
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/encounters", tags=["encounters"])
 

@@ -38,21 +38,13 @@ from app.campaigns.models import Campaign
 from app.characters import repository as characters
 from app.db import utcnow
 from app.encounters import rules
+from app.encounters.combatants import fit_name, from_statblock, new_group_id, new_id
 from app.encounters.models import Encounter
 from app.encounters.rules import MAX_COMBATANTS
-from app.encounters.rules_events import Draft
-from app.encounters.rules_order import refresh_order, turn_units, unit_index
+from app.encounters.rules.events import Draft
+from app.encounters.rules.order import refresh_order, turn_units, unit_index
 from app.encounters.schemas import EncounterCreate
-from app.encounters.service import (
-    Outcome,
-    _new_id,
-    _tiebreak,
-    create,
-    new_group_id,
-    record,
-    stamp_turn,
-    state_of,
-)
+from app.encounters.service import Outcome, create, record, stamp_turn, state_of
 from app.encounters.state import (
     Combatant,
     Condition,
@@ -62,8 +54,6 @@ from app.encounters.state import (
     EncounterStatus,
     Ends,
     Kind,
-    LegendaryActions,
-    LegendaryResistances,
     Ruleset,
     Status,
     condition_key,
@@ -175,7 +165,7 @@ def from_export(payload: Mapping[str, Any], encounter_id: str) -> EncounterState
     for i, combatant in enumerate(source.combatants):
         if combatant.id in new_ids:
             errors.append(_error(["encounter", "combatants", i, "id"], "duplicate combatant id"))
-        new_ids[combatant.id] = _new_id()
+        new_ids[combatant.id] = new_id()
 
     combatants: list[Combatant] = []
     for i, old in enumerate(source.combatants):
@@ -307,18 +297,18 @@ def from_improved_initiative(payload: Mapping[str, Any], encounter_id: str) -> E
     if r.errors:
         raise _fail(r.errors)
 
-    ids = [_new_id() for _ in docs]
+    ids = [new_id() for _ in docs]
     new_ids: dict[str, str] = {}
-    for doc, new_id in zip(docs, ids, strict=True):
+    for doc, combatant_id in zip(docs, ids, strict=True):
         if isinstance(doc.get("Id"), str):
-            new_ids.setdefault(doc["Id"], new_id)
+            new_ids.setdefault(doc["Id"], combatant_id)
     names = Counter(str(doc["StatBlock"].get("Name", "")) for doc in docs)
     groups: dict[str, str] = {}
     active_id = new_ids.get(str(payload.get("ActiveCombatantId")))
     running = active_id is not None
 
     combatants: list[Combatant] = []
-    for i, (doc, new_id) in enumerate(zip(docs, ids, strict=True)):
+    for i, (doc, combatant_id) in enumerate(zip(docs, ids, strict=True)):
         loc: Loc = ["Combatants", i]
         try:
             block = import_statblock(doc["StatBlock"])
@@ -334,42 +324,31 @@ def from_improved_initiative(payload: Mapping[str, Any], encounter_id: str) -> E
             initiative = None  # Improved Initiative's "not rolled yet"
         elif initiative is not None:
             initiative = max(-100, min(initiative, 1000))
-        name = block.name[:96]
+        name = fit_name(block.name)
         label = doc.get("IndexLabel")
         if names[block.name] > 1 and isinstance(label, int) and not isinstance(label, bool):
             name = f"{name} {label}"
         group_key = r.text(doc, "InitiativeGroup", loc, 200)
         kind = _ia_kind(doc["StatBlock"])
-        legendary = block.legendary_actions_per_round
         status: Status = "active" if hp > 0 else ("unconscious" if kind == "character" else "down")
         combatants.append(
-            Combatant(
-                id=new_id,
+            from_statblock(
+                block,
+                id=combatant_id,
                 name=name,
                 alias=r.text(doc, "Alias", loc, 100),
                 kind=kind,
                 initiative=initiative,
-                initiative_bonus=block.initiative_bonus,
-                dexterity=block.abilities.dex,
-                ac=block.ac,
                 max_hp=max_hp,
                 hp=hp,
                 temp_hp=temp_hp,
                 conditions=_ia_conditions(r, doc.get("Tags"), [*loc, "Tags"], new_ids),
                 status=status,
                 hidden=doc.get("Hidden") is True,
-                legendary_actions=LegendaryActions(max=legendary, remaining=legendary),
-                legendary_resistances=LegendaryResistances(
-                    max=block.legendary_resistances, remaining=block.legendary_resistances
-                ),
-                resistances=list(block.damage_resistances),
-                vulnerabilities=list(block.damage_vulnerabilities),
-                immunities=list(block.damage_immunities),
                 notes=r.text(doc, "CurrentNotes", loc, 10_000) or "",
                 group=groups.setdefault(group_key, new_group_id()) if group_key else None,
                 xp=block.xp if kind != "character" else 0,
                 cr=cr_label(block.challenge_rating) if kind != "character" else None,
-                tiebreak=_tiebreak(),
             )
         )
     if r.errors:

@@ -13,7 +13,7 @@ from app.encounters import exchange, service
 from app.encounters.dependencies import MemberEncounter
 from app.encounters.schemas import EncounterOut
 from app.errors import NotFound, Unauthorized, Unprocessable
-from app.errors import responses as errs
+from app.problems import responses as errs
 
 router = APIRouter(prefix="/api/encounters", tags=["encounters"])
 campaign_router = APIRouter(prefix="/api/campaigns/{campaign_id}/encounters", tags=["encounters"])

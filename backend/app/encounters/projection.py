@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from app.encounters.rules_order import turn_units, unit_index
+from app.encounters.rules.order import turn_units, unit_index
 from app.encounters.state import Combatant, EncounterState, SideView
 
 Side = Literal["players", "allies", "enemies", "neutral"]

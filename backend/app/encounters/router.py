@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUserId, SessionDep
 from app.dice import DiceRoller
-from app.encounters import repository, service
+from app.encounters import combatants, repository, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
 from app.encounters.dependencies import IfMatch, MemberEncounter
 from app.encounters.models import Encounter, EncounterEvent
@@ -36,8 +36,8 @@ from app.errors import (
     Unprocessable,
     reject_nulls,
 )
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 
 campaign_router = APIRouter(prefix="/api/campaigns/{campaign_id}/encounters", tags=["encounters"])
 router = APIRouter(prefix="/api/encounters", tags=["encounters"])
@@ -262,7 +262,7 @@ async def add_combatants(
     DM's console setting ``monster_hp`` decides), or a combatant's fields typed in
     by hand. Logged like an action."""
     roller = DiceRoller()
-    action = await service.build_combatants(
+    action = await combatants.build_combatants(
         session,
         campaign_id=encounter.campaign_id,
         user_id=user_id,

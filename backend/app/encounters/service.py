@@ -10,39 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import service as accounts
 from app.campaigns.models import Campaign
 from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
 from app.encounters import repository, rules
-from app.encounters.actions import Action, AddCombatants, Redo, RenameEncounter, Undo
+from app.encounters.actions import Action, Redo, RenameEncounter, Undo
+from app.encounters.combatants import new_id, new_tiebreak
 from app.encounters.models import Encounter
 from app.encounters.projection import public_marker
-from app.encounters.rules_events import Draft
+from app.encounters.rules.events import Draft
 from app.encounters.schemas import (
-    AdHocCombatant,
-    CombatantCreate,
     EncounterCreate,
     EventOut,
-    FromCharacter,
-    FromCharacters,
-    FromStatBlock,
 )
-from app.encounters.state import Combatant, DeathSaves, EncounterState, default_side
-from app.errors import InvalidAction, NotFound, PreconditionFailed, RuleViolation
+from app.encounters.state import Combatant, DeathSaves, EncounterState
+from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
 from app.realtime.publish import change_notice, publish_change
-
-MAX_NAME = 100
 
 
 class EncounterNotFound(NotFound):
@@ -249,7 +241,7 @@ async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: st
     starts afresh with one event."""
     source = state_of(encounter)
     before = EncounterState(
-        id=_new_id(), name=copy_name(source.name), ruleset=source.ruleset, settings=source.settings
+        id=new_id(), name=copy_name(source.name), ruleset=source.ruleset, settings=source.settings
     )
     copy = await repository.add(
         session,
@@ -298,7 +290,7 @@ def fresh(combatant: Combatant) -> Combatant:
     return combatant.model_copy(
         deep=True,
         update={
-            "id": _new_id(),
+            "id": new_id(),
             "max_hp": max_hp,
             "max_hp_unreduced": None,
             "hp": max_hp,
@@ -313,7 +305,7 @@ def fresh(combatant: Combatant) -> Combatant:
             "legendary_resistances": resist.model_copy(update={"remaining": resist.max}),
             "reaction_used": False,
             "rank": None,
-            "tiebreak": _tiebreak(),
+            "tiebreak": new_tiebreak(),
             "damage_dealt": 0,
             "damage_taken": 0,
         },
@@ -378,147 +370,6 @@ async def _replay_write_back(
         if which == "after"
         else [{**e, "before": e["after"], "after": e["before"]} for e in entries]
     )
-
-
-# --- building combatants -----------------------------------------------------------------
-
-
-async def build_combatants(
-    session: AsyncSession,
-    *,
-    campaign_id: str,
-    user_id: str,
-    body: CombatantCreate,
-    roller: Roller,
-    existing: EncounterState,
-) -> AddCombatants:
-    """Resolve a request to add combatants into the rules' internal action, with
-    ids and tiebreaks drawn here so the rules stay pure. ``user_id`` is the DM
-    adding them, whose console settings fill in what the request leaves out."""
-    if isinstance(body, FromCharacter | FromCharacters):
-        ids = [body.character_id] if isinstance(body, FromCharacter) else body.character_ids
-        found = {c.id: c for c in await characters.get_many(session, campaign_id, ids)}
-        missing = [cid for cid in ids if cid not in found]
-        if missing:
-            raise InvalidAction(
-                f"No character {missing[0]} in this campaign.",
-                errors=[
-                    {"loc": ["body", "character_id"], "msg": "unknown character", "type": "unknown"}
-                ],
-            )
-        already = {c.character_id for c in existing.combatants if c.character_id}
-        twice = [found[i].name for i in ids if i in already]
-        if twice:
-            raise RuleViolation(f"{twice[0]} is already in this encounter.")
-        hidden = isinstance(body, FromCharacter) and body.hidden
-        return AddCombatants(
-            combatants=[
-                Combatant(
-                    id=_new_id(),
-                    name=c.name,
-                    kind="character",
-                    character_id=c.id,
-                    initiative_bonus=c.initiative_bonus,
-                    dexterity=c.dexterity,
-                    ac=c.ac,
-                    max_hp=c.max_hp,
-                    hp=min(c.current_hp, c.max_hp),
-                    temp_hp=c.temp_hp,
-                    status="unconscious" if c.current_hp == 0 else "active",
-                    hidden=hidden,
-                    side=body.side if isinstance(body, FromCharacter) else "party",
-                    tiebreak=_tiebreak(),
-                )
-                for c in (found[i] for i in ids)
-            ]
-        )
-    if isinstance(body, FromStatBlock):
-        from app.statblocks.service import combatants_from_statblock
-
-        if body.hp is None:
-            chosen = await accounts.console_settings(session, user_id)
-            body = body.model_copy(update={"hp": chosen.monster_hp})
-        return await combatants_from_statblock(
-            session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
-        )
-    return _ad_hoc(body, existing)
-
-
-def _ad_hoc(body: AdHocCombatant, existing: EncounterState) -> AddCombatants:
-    names = numbered_names(body.name, body.count, existing)
-    group = body.group
-    legendary_actions, legendary_resistances = body.legendary()
-    return AddCombatants(
-        combatants=[
-            Combatant(
-                id=_new_id(),
-                name=name,
-                alias=body.alias,
-                kind=body.kind,
-                initiative=body.initiative,
-                initiative_bonus=body.initiative_bonus,
-                dexterity=body.dexterity,
-                ac=body.ac,
-                max_hp=body.max_hp,
-                hp=body.max_hp if body.hp is None else min(body.hp, body.max_hp),
-                temp_hp=body.temp_hp,
-                hidden=body.hidden,
-                notes=body.notes,
-                resistances=body.resistances,
-                vulnerabilities=body.vulnerabilities,
-                immunities=body.immunities,
-                qualified_defences=[d.model_copy() for d in body.qualified_defences],
-                condition_immunities=body.condition_immunities,
-                side=body.side or default_side(body.kind),
-                surprised=body.surprised,
-                legendary_actions=legendary_actions,
-                legendary_resistances=legendary_resistances,
-                conditions=[c.model_copy() for c in body.conditions],
-                concentration=body.concentration,
-                reaction_used=body.reaction_used,
-                cr=body.cr,
-                group=group,
-                xp=body.xp,
-                tiebreak=_tiebreak(),
-            )
-            for name in names
-        ]
-    )
-
-
-def numbered_names(base: str, count: int, existing: EncounterState) -> list[str]:
-    """A lone "Goblin" stays "Goblin"; several become "Goblin 1", "Goblin 2", and
-    more goblins later continue the numbering instead of repeating it. A long name
-    is cut (always the same way) so that a number still fits a combatant's 100
-    characters."""
-    return _numbered(base[: MAX_NAME - 4].rstrip(), count, existing)
-
-
-def _numbered(base: str, count: int, existing: EncounterState) -> list[str]:
-    taken = {c.name for c in existing.combatants}
-    numbers = [
-        int(name[len(base) + 1 :])
-        for name in taken
-        if name.startswith(base + " ") and name[len(base) + 1 :].isdigit()
-    ]
-    if count == 1 and base not in taken and not numbers:
-        return [base]
-    start = max(numbers, default=0) + 1
-    if base in taken and not numbers:
-        start = 2
-    return [f"{base} {n}" for n in range(start, start + count)]
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _tiebreak() -> float:
-    return random.SystemRandom().random()
-
-
-def new_group_id() -> str:
-    return "g-" + uuid.uuid4().hex[:8]
 
 
 # Bookkeeping the rules keep in the stored state that clients never see.

@@ -7,7 +7,10 @@ Close codes (docs/api.md): 1008 before accepting (bad credentials, a token in th
 an unknown link: no message is ever sent), 4401 (the DM's first-message
 authentication failed), 4403 (rights lost: the link was rotated or revoked, the co-DM
 removed, the user signed out everywhere), 4404 (the encounter or campaign was
-deleted), 1013 (the client could not keep up), 1001 (the server is stopping).
+deleted), 1013 (the client could not keep up), 1001 (the server is stopping), 1012
+(the server is restarting: reconnect with ``?since=``), 1009 (a client message over
+``WS_MAX_MESSAGE_BYTES``), 1008 after accepting (client messages faster than
+``WS_MESSAGES_PER_SECOND``; see :mod:`app.realtime.inbound`).
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from app.deps import SessionDep, user_for_token
 from app.encounters import repository as encounters
 from app.encounters.dependencies import MemberEncounter
 from app.errors import AppError, NotFound, Unauthorized
-from app.errors import responses as errs
 from app.observability import metrics
+from app.problems import responses as errs
 from app.realtime import sharing
 from app.realtime.frames import Audience
 from app.realtime.hub import Hub, Rejected, Subscriber
+from app.realtime.inbound import InboundLimit
 from app.realtime.revocation import CLOSE_GONE, CLOSE_UNAUTHENTICATED
 
 router = APIRouter(tags=["player view"])
@@ -211,10 +215,15 @@ async def _stream(
         except Rejected as exc:
             await websocket.close(exc.code, exc.reason)
             return
-        # Clients have nothing to say; reading notices when they leave.
+        # Clients have nothing to say; reading notices when they leave (and stops
+        # those who say too much).
+        inbound = InboundLimit.from_settings(websocket.app.state.settings)
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                break
+            if refused := inbound.admit(message):
+                await websocket.close(*refused)
                 break
     except WebSocketDisconnect:
         pass

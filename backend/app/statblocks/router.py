@@ -15,8 +15,8 @@ from app.deps import CurrentUser, SessionDep
 from app.encounters.dependencies import MemberEncounter
 from app.encounters.service import state_of
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
-from app.errors import responses as errs
 from app.pagination import Page, PageDep
+from app.problems import responses as errs
 from app.statblocks import repository, service
 from app.statblocks.importers import StatBlockImportError, import_statblock
 from app.statblocks.models import StatBlock

@@ -1,5 +1,5 @@
-"""The monster library: the SRD for everyone, homebrew for its owner, and
-stat blocks turned into combatants.
+"""The monster library: the SRD for everyone, homebrew for its owner
+(:mod:`app.encounters.combatants` turns a stat block into combatants).
 
 A homebrew stat block belongs to its owner: only they see, change or delete
 it. Adding one to an encounter is allowed when its owner DMs (owns or co-DMs)
@@ -8,27 +8,19 @@ the encounter's campaign, so a co-DM can field the owner's monsters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
-from app.dice import Roller
-from app.errors import Forbidden, InvalidAction, NotFound, Unprocessable
+from app.errors import Forbidden, NotFound, Unprocessable
 from app.statblocks import matching, repository
 from app.statblocks.models import StatBlock
 from app.statblocks.schemas import (
     StatBlockData,
     StatBlockIn,
-    cr_label,
-    hp_roll_expression,
 )
-
-if TYPE_CHECKING:
-    from app.encounters.actions import AddCombatants
-    from app.encounters.schemas import FromStatBlock
-    from app.encounters.state import EncounterState
 
 
 class StatBlockNotFound(NotFound):
@@ -175,82 +167,3 @@ async def update(session: AsyncSession, block: StatBlock, changes: dict[str, Any
 
 async def remove(session: AsyncSession, block: StatBlock) -> None:
     await repository.remove(session, block)
-
-
-# --- combatants ------------------------------------------------------------------------
-
-
-async def combatants_from_statblock(
-    session: AsyncSession,
-    *,
-    campaign_id: str,
-    body: FromStatBlock,
-    roller: Roller,
-    existing: EncounterState,
-) -> AddCombatants:
-    """``body.count`` combatants from a stat block the campaign may use: numbered
-    names, average or rolled HP (each roll recorded for the log), the block's
-    defences, legendary pools, XP and CR, and optionally one initiative group."""
-    from app.encounters.actions import AddCombatants
-    from app.encounters.service import _new_id, _tiebreak, new_group_id, numbered_names
-    from app.encounters.state import Combatant, LegendaryActions, LegendaryResistances
-
-    row = await repository.get_for_campaign(session, body.statblock_id, campaign_id)
-    if row is None:
-        raise InvalidAction(
-            f"No stat block {body.statblock_id} available to this campaign.",
-            errors=[
-                {"loc": ["body", "statblock_id"], "msg": "unknown stat block", "type": "unknown"}
-            ],
-        )
-    block = data_of(row)
-    group: str | None
-    if body.group is True:
-        group = new_group_id()
-    elif isinstance(body.group, str):
-        group = body.group
-    else:
-        group = None
-
-    combatants: list[Combatant] = []
-    rolls: list[dict[str, Any]] = []
-    # A combatant's name holds 100 characters, a stat block's 200: leave room for " 50".
-    base = block.name[:96].rstrip()
-    for name in numbered_names(base, body.count, existing):
-        combatant_id = _new_id()
-        hp = block.hp
-        if body.hp == "rolled":
-            roll = roller.roll(hp_roll_expression(block))
-            hp = max(1, roll.total)
-            rolls.append({**roll.as_dict(), "combatant_id": combatant_id, "purpose": "hit points"})
-        legendary = block.legendary_actions_per_round
-        combatants.append(
-            Combatant(
-                id=combatant_id,
-                name=name,
-                alias=body.alias,
-                kind="monster",
-                statblock_id=row.id,
-                initiative_bonus=block.initiative_bonus,
-                dexterity=block.abilities.dex,
-                ac=block.ac,
-                max_hp=hp,
-                hp=hp,
-                hidden=body.hidden,
-                resistances=list(block.damage_resistances),
-                vulnerabilities=list(block.damage_vulnerabilities),
-                immunities=list(block.damage_immunities),
-                qualified_defences=[d.model_copy() for d in block.qualified_defences],
-                condition_immunities=list(block.condition_immunities),
-                side=body.side,
-                legendary_actions=LegendaryActions(max=legendary, remaining=legendary),
-                legendary_resistances=LegendaryResistances(
-                    max=block.legendary_resistances, remaining=block.legendary_resistances
-                ),
-                group=group,
-                xp=block.xp,
-                cr=cr_label(block.challenge_rating),
-                tiebreak=_tiebreak(),
-            )
-        )
-    return AddCombatants(combatants=combatants, rolls=rolls)

@@ -8,7 +8,7 @@ import pytest
 
 from app.encounters.state import STANDARD_CONDITIONS
 from app.errors import InvalidAction, RuleViolation
-from tests.encounters.test_rules_support import act, combatant, do, encounter, pc
+from tests.encounters.helpers import act, combatant, do, encounter, pc
 
 
 def add(condition: str, **extra: Any) -> dict[str, Any]:

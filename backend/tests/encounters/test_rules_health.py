@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.errors import InvalidAction, RuleViolation
-from tests.encounters.test_rules_support import act, combatant, do, encounter, pc, started
+from tests.encounters.helpers import act, combatant, do, encounter, pc, started
 
 
 def hit(amount: int, damage_type: str | None = None, **extra: Any) -> dict[str, Any]:

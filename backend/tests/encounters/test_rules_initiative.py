@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.errors import InvalidAction, RuleViolation
-from tests.encounters.test_rules_support import FakeRoller, act, combatant, encounter, pc
+from tests.encounters.helpers import FakeRoller, act, combatant, encounter, pc
 
 
 @pytest.mark.parametrize(

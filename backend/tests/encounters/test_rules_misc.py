@@ -9,7 +9,7 @@ import pytest
 from app.encounters.actions import AddCombatants, Undo
 from app.encounters.rules import Event, apply, decide
 from app.errors import InvalidAction, RuleViolation
-from tests.encounters.test_rules_support import (
+from tests.encounters.helpers import (
     FakeRoller,
     act,
     combatant,

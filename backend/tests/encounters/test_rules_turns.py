@@ -8,7 +8,7 @@ import pytest
 
 from app.encounters.state import EncounterState
 from app.errors import RuleViolation
-from tests.encounters.test_rules_support import (
+from tests.encounters.helpers import (
     FakeRoller,
     act,
     combatant,

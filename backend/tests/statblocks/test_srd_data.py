@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,12 @@ from app.statblocks.srd import load_srd_monsters, srd_attribution
 
 BACKEND = Path(__file__).resolve().parents[2]
 DATA = BACKEND / "app" / "statblocks" / "data"
-SOURCE = BACKEND.parent / ".." / "shared" / "data" / "srd" / "dnd5e-2014-en-v5.10.0.sqlite3"
+_SOURCE_PATH = Path("shared", "data", "srd", "dnd5e-2014-en-v5.10.0.sqlite3")
+# Beside the checkout (../shared), or beside the folder of worktrees that holds it.
+SOURCE = next(
+    (p / _SOURCE_PATH for p in BACKEND.parents if (p / _SOURCE_PATH).exists()),
+    BACKEND.parent / ".." / _SOURCE_PATH,
+)
 AVERAGE_DIE = {4: 2.5, 6: 3.5, 8: 4.5, 10: 5.5, 12: 6.5, 20: 10.5}
 
 
@@ -144,6 +150,24 @@ def test_corrected_errata(by_name: dict[str, StatBlockData]) -> None:
     assert (fanatic.hp, fanatic.hit_dice, fanatic.hp_roll) == (33, "6d8", "6d8+6")
 
 
+@pytest.mark.parametrize(
+    ("name", "immunities"),
+    [
+        ("Shrieker", ["blinded", "deafened", "frightened"]),
+        ("Shambling Mound", ["blinded", "deafened", "exhaustion"]),
+        ("Skeleton", ["poisoned", "exhaustion"]),
+        (
+            "Iron Golem",
+            ["charmed", "exhaustion", "frightened", "paralyzed", "petrified", "poisoned"],
+        ),
+    ],
+)
+def test_condition_immunities_as_the_srd_prints_them(
+    by_name: dict[str, StatBlockData], name: str, immunities: list[str]
+) -> None:
+    assert by_name[name].condition_immunities == immunities
+
+
 def test_zero_xp_creatures_keep_the_srd_value(by_name: dict[str, StatBlockData]) -> None:
     assert by_name["Frog"].xp == 0
     assert by_name["Rat"].xp == 10
@@ -182,3 +206,115 @@ def test_the_shipped_json_is_what_the_script_derives(tmp_path: Path) -> None:
         capture_output=True,
     )
     assert out.read_bytes() == (DATA / "srd_monsters.json").read_bytes()
+
+
+# --- qualified defences and condition immunities, every monster, against the source ---
+
+# Each qualifier the SRD prints, and what it means for a hit (SRD 5.1 stat blocks,
+# "Damage Resistance and Vulnerability"): the flags that get through ("unless"), the
+# flags the defence needs ("only"), and whether it waits for the DM ("active").
+QUALIFIERS: dict[str, tuple[list[str], list[str], str | None, bool]] = {
+    "bludgeoning, piercing, and slashing from nonmagical weapons": (["magical"], [], None, True),
+    "bludgeoning, piercing, and slashing from nonmagical weapons that aren't silvered": (
+        ["magical", "silvered"],
+        [],
+        None,
+        True,
+    ),
+    "bludgeoning, piercing, and slashing from nonmagical weapons that aren't adamantine": (
+        ["magical", "adamantine"],
+        [],
+        None,
+        True,
+    ),
+    "piercing and slashing from nonmagical weapons that aren't adamantine": (
+        ["magical", "adamantine"],
+        [],
+        None,
+        True,
+    ),
+    # The Archmage's stoneskin: a spell in the stat block, off until the DM says so.
+    "bludgeoning, piercing, and slashing from nonmagical attacks (from stoneskin)": (
+        ["magical"],
+        [],
+        "stoneskin",
+        False,
+    ),
+    "damage from spells": ([], ["spell"], None, True),
+    # The Rakshasa: who wields the weapon is the DM's call.
+    "piercing from magic weapons wielded by good creatures": ([], ["magical"], None, False),
+}
+KINDS = {
+    "damage_vulnerabilities": "vulnerability",
+    "damage_resistances": "resistance",
+    "damage_immunities": "immunity",
+}
+
+
+def _source_monsters() -> dict[str, dict[str, Any]]:
+    with sqlite3.connect(f"{SOURCE.resolve().as_uri()}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT data FROM monsters").fetchall()
+    return {record["index"]: record for record in (json.loads(row[0]) for row in rows)}
+
+
+@pytest.mark.skipif(not SOURCE.exists(), reason="the SRD source is not on this machine")
+def test_every_defence_and_condition_immunity_matches_the_srd(
+    monsters: list[dict[str, Any]],
+) -> None:
+    source = _source_monsters()
+    assert len(source) == len(monsters) == 334
+    qualified_seen = 0
+    for monster in monsters:
+        record = source[monster["slug"]]
+        name = monster["name"]
+        expected_qualified = []
+        for field, kind in KINDS.items():
+            entries = [e.strip() for e in record.get(field, [])]
+            plain = [e.lower() for e in entries if e.lower() in DAMAGE_TYPES]
+            assert monster[field] == plain, (name, field)
+            for entry in entries:
+                if entry.lower() in DAMAGE_TYPES:
+                    continue
+                unless, only, spell, active = QUALIFIERS[entry]
+                types = [t for t in DAMAGE_TYPES if re.search(rf"\b{t}\b", entry)]
+                ordered = sorted(types, key=entry.index)
+                expected_qualified.append(
+                    {
+                        "kind": kind,
+                        "types": ordered,
+                        "unless": unless,
+                        "only": only,
+                        "spell": spell,
+                        "active": active,
+                        "text": entry,
+                    }
+                )
+        assert monster["qualified_defences"] == expected_qualified, name
+        qualified_seen += len(expected_qualified)
+        conditions = [c["index"] for c in record.get("condition_immunities", [])]
+        if conditions.count("blinded") == 2:
+            # The source's known slip: the SRD prints "deafened" for the second one.
+            conditions[conditions.index("blinded", 1)] = "deafened"
+            conditions.sort()
+        assert monster["condition_immunities"] == conditions, name
+    assert qualified_seen == 72
+
+
+def test_qualified_defences_in_the_shipped_data(by_name: dict[str, StatBlockData]) -> None:
+    with_qualifiers = [b for b in by_name.values() if b.qualified_defences]
+    assert len(with_qualifiers) == 70
+    texts = sorted({d.text for b in with_qualifiers for d in b.qualified_defences})
+    assert texts == sorted(QUALIFIERS)
+    archmage = by_name["Archmage"]
+    assert archmage.damage_resistances == []
+    spells, stoneskin = archmage.qualified_defences
+    assert (spells.types, spells.only, spells.active) == ([], ["spell"], True)
+    assert (stoneskin.spell, stoneskin.active) == ("stoneskin", False)
+    golem = by_name["Iron Golem"]
+    assert golem.damage_immunities == ["fire", "poison", "psychic"]
+    assert golem.qualified_defences[0].unless == ["magical", "adamantine"]
+    # Plain lists never hold a type that a qualified defence of the same kind covers.
+    for block in with_qualifiers:
+        for defence in block.qualified_defences:
+            field = {v: k for k, v in KINDS.items()}[defence.kind]
+            assert not set(defence.types) & set(getattr(block, field)), block.name

@@ -30,7 +30,30 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
+# Saved by every run (gitignored) so a person can look at what the browser saw.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parent / "screenshots"))
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+# axe-core from npm, vendored by scripts/vendor.sh; injected into pages by the tests only.
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+async def axe_violations(
+    page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")
+) -> list[str]:
+    """axe-core's violations on the page as it is now, of the given impacts, one line each."""
+    # Evaluated over the DevTools protocol, so the page's strict CSP stays as it is.
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(AXE.read_text() + "\n;true")
+    result = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}"
+        for v in result
+        if v["impact"] in impacts
+    ]
 
 
 def _chromium_found() -> bool:

@@ -10,13 +10,37 @@ const token = decodeURIComponent(window.location.pathname.split("/").filter(Bool
 let shown = null; // the redacted state on screen
 let turnText = "";
 
+/** The DM's player-view options, wherever this server's projection carries them. */
+function options(state) {
+  const o = { ...(state.settings || {}), ...(state.player_view || {}), ...(state.options || {}), ...state };
+  return { showRound: o.show_round !== false, timer: Boolean(o.turn_timer), activeOnTop: Boolean(o.active_on_top), turnStarted: o.turn_started_at || null };
+}
+
+let timerTick = null;
+function renderTimer(opts, state) {
+  clearInterval(timerTick);
+  const box = $("#play-timer");
+  box.hidden = !(opts.timer && opts.turnStarted && state.status === "active");
+  if (box.hidden) return;
+  const started = Date.parse(opts.turnStarted);
+  const tick = () => {
+    const seconds = Math.max(0, Math.floor((Date.now() - started) / 1000));
+    box.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  };
+  tick();
+  timerTick = setInterval(tick, 1000);
+}
+
 function render(state) {
   if (shown && state.version < shown.version) return;
   shown = state;
+  const opts = options(state);
   document.title = `${state.name} — Player view`;
   $("#play-name").textContent = state.name;
+  $("#play-round").hidden = state.status === "active" && !opts.showRound;
   $("#play-round").textContent =
     state.status === "active" ? `Round ${state.round}` : state.status === "ended" ? "Combat over" : "Getting ready";
+  renderTimer(opts, state);
 
   const byId = new Map(state.combatants.map((c) => [c.id, c]));
   const current = byId.get(state.turn);
@@ -31,9 +55,13 @@ function render(state) {
   }
   $("#play-turn").dataset.side = current?.side || "";
 
+  // Whoever's turn it is on top, the rest following in turn order, when the DM asks for it.
+  let listed = state.combatants;
+  const at = listed.findIndex((c) => c.id === state.turn);
+  if (opts.activeOnTop && state.status === "active" && at > 0) listed = [...listed.slice(at), ...listed.slice(0, at)];
   fill(
     $("#play-order"),
-    state.combatants.map((c) => {
+    listed.map((c) => {
       const isTurn = c.id === state.turn && state.status === "active";
       const status = c.delayed ? "delayed" : c.status;
       const hasHp = typeof c.hp === "number" && typeof c.max_hp === "number";

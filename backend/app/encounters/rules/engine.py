@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app.encounters import actions as a
-from app.encounters import rules_conditions, rules_health, rules_initiative, rules_turns
 from app.encounters.actions import (
     Action,
     AddCombatants,
@@ -37,11 +36,15 @@ from app.encounters.actions import (
     UseLegendaryResistance,
     UseReaction,
 )
-from app.encounters.rules_events import Draft, Event, apply_event
-from app.encounters.rules_health import drop_maintained
-from app.encounters.rules_initiative import LAIR_INITIATIVE, roll_units
-from app.encounters.rules_order import group_leader, refresh_order, turn_units, unit_index
-from app.encounters.rules_turns import pass_turn, require_active
+from app.encounters.rules import conditions as rules_conditions
+from app.encounters.rules import health as rules_health
+from app.encounters.rules import initiative as rules_initiative
+from app.encounters.rules import turns as rules_turns
+from app.encounters.rules.events import Draft, Event, apply_event
+from app.encounters.rules.health import drop_maintained
+from app.encounters.rules.initiative import LAIR_INITIATIVE, roll_units
+from app.encounters.rules.order import group_leader, refresh_order, turn_units, unit_index
+from app.encounters.rules.turns import pass_turn, require_active
 from app.encounters.state import Combatant, EncounterState
 from app.errors import InvalidAction, RuleViolation
 

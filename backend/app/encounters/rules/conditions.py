@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.encounters.actions import AddCondition, RemoveCondition, SetConcentration
-from app.encounters.rules_events import Draft
-from app.encounters.rules_health import drop_maintained, end_concentration, require_not_ended
-from app.encounters.rules_order import turn_units, unit_index
+from app.encounters.rules.events import Draft
+from app.encounters.rules.health import drop_maintained, end_concentration, require_not_ended
+from app.encounters.rules.order import turn_units, unit_index
 from app.encounters.state import INCAPACITATING, Combatant, Condition, Duration, Ruleset
 from app.errors import RuleViolation
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from app.encounters.actions import Reorder, RollInitiative, SetInitiative
-from app.encounters.rules_events import Draft
-from app.encounters.rules_order import (
+from app.encounters.rules.events import Draft
+from app.encounters.rules.order import (
     effective_initiative,
     group_leader,
     group_members,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.encounters.actions import Delay, NextTurn, PreviousTurn, Resume, StartCombat
-from app.encounters.rules_events import Draft
-from app.encounters.rules_health import d20_note, makes_death_saves
-from app.encounters.rules_initiative import LAIR_INITIATIVE, reroll_everyone, roll_units
-from app.encounters.rules_order import (
+from app.encounters.rules.events import Draft
+from app.encounters.rules.health import d20_note, makes_death_saves
+from app.encounters.rules.initiative import LAIR_INITIATIVE, reroll_everyone, roll_units
+from app.encounters.rules.order import (
     group_leader,
     group_members,
     rank_units,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.encounters.actions import Damage, DeathSave, Heal, SetDead, SetTempHp
-from app.encounters.rules_events import Draft
+from app.encounters.rules.events import Draft
 from app.encounters.state import Combatant, Condition, DeathSaves, EncounterState
 from app.errors import RuleViolation
 
@@ -107,9 +107,9 @@ def _defences_waiting(draft: Draft, creature: Combatant, action: Damage) -> None
         if not defence.active and defence.model_copy(update={"active": True}).holds(
             action.damage_type, action.flags()
         ):
+            why = f"is {defence.spell} up?" if defence.spell else "the DM's call"
             draft.remind(
-                f"{creature.name}: {defence.kind} to {defence.text} is off "
-                "(not applied; the DM turns it on)."
+                f"{creature.name}: {defence.kind} to {defence.text} is off, not applied ({why})."
             )
 
 

@@ -1,0 +1,294 @@
+"""A whole game through the DM console in Chromium, the table watching on a phone.
+
+The DM signs up, builds the party and an encounter from the SRD (difficulty shown), rolls
+initiative with the party prompt, plays three rounds (a multi-target damage, a condition with
+a chosen duration, a concentration prompt, a hide, undo and redo) and ends combat with the
+summary. The player view, in its own phone-sized context, shows each visible change within
+1 s and never a hidden creature. Every wait is a DOM condition, never a sleep.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.conftest import SCREENSHOTS, axe_violations
+from tests.web.test_browser import PHONE, Watch
+
+pytestmark = pytest.mark.slow
+
+DESKTOP = {"width": 1280, "height": 800}
+TABLE_MS = 1000  # the player view follows each visible change within this
+
+
+def _expect() -> Any:
+    from playwright.async_api import expect
+
+    return expect
+
+
+def row(page: Any, name: str) -> Any:
+    return page.locator("#order > li").filter(
+        has=page.locator(".name", has_text=re.compile(f"^{name}$"))
+    )
+
+
+def table_row(page: Any, name: str) -> Any:
+    return page.locator(".play-row").filter(
+        has=page.locator(".play-name", has_text=re.compile(f"^{name}$"))
+    )
+
+
+async def _server_knows(server: str, *words: str) -> bool:
+    """Whether the API already takes these action fields (another engineer adds them)."""
+    async with httpx.AsyncClient(base_url=server, timeout=60) as client:
+        text = (await client.get("/openapi.json")).text
+    return all(f'"{word}"' in text for word in words)
+
+
+async def _apply(dm: Any, amount: int, *, heal: bool = False) -> None:
+    box = dm.get_by_label("Amount", exact=True)
+    await box.fill(str(amount))
+    await box.press("Shift+Enter" if heal else "Enter")
+    await _expect()(box).to_have_value("")
+
+
+async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -> None:
+    expect = _expect()
+    redo_ok = await _server_knows(server, "redo")
+    flags_ok = await _server_knows(server, "magical")
+    settings_ok = await _server_knows(server, "/api/auth/me/settings")
+
+    dm_context = await browser.new_context(viewport=DESKTOP, base_url=server)
+    dm = await dm_context.new_page()
+    dm_watch = Watch(dm)
+
+    # Sign up.
+    await dm.goto("/")
+    await expect(dm.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert not await axe_violations(dm), await axe_violations(dm)
+    await dm.screenshot(path=str(SCREENSHOTS / "console-sign-in-1280.png"))
+    register = dm.locator("#register-form")
+    await register.get_by_label("Email").fill(f"dm-{uuid.uuid4().hex[:10]}@example.com")
+    await register.get_by_label("Password").fill("correct horse battery")
+    await register.get_by_role("button", name="Register").click()
+    await expect(dm.locator("#user-box")).to_be_visible()
+
+    # The party: two characters made in the same visit, both added at once.
+    await dm.get_by_label("New campaign").fill("Lost Mine")
+    await dm.locator("#campaign-form").get_by_role("button", name="Create").click()
+    await expect(dm.locator("#campaign-list [aria-current=true]")).to_have_text("Lost Mine")
+    await dm.get_by_text("Add a character").click()
+    for name, hp in (("Aria", 24), ("Bram", 31)):
+        form = dm.locator("#character-form")
+        await form.get_by_label("Name").fill(name)
+        await form.get_by_label("Max HP").fill(str(hp))
+        await form.get_by_label("Level").fill("3")
+        await form.get_by_role("button", name="Add character").click()
+        await expect(dm.locator("#character-list")).to_contain_text(name)
+
+    # The encounter from the SRD, its difficulty shown as it grows.
+    await dm.get_by_label("New encounter").fill("Goblin ambush")
+    await dm.locator("#encounter-form").get_by_role("button", name="Create").click()
+    await expect(dm.locator("#encounter-name")).to_have_text("Goblin ambush")
+    await dm.get_by_role("button", name="Add selected characters").click()
+    await expect(dm.locator("#order > li")).to_have_count(2)
+    await dm.locator("body").press("/")
+    await expect(dm.get_by_label("Find a monster")).to_be_focused()
+    await dm.keyboard.type("goblin")
+    await dm.get_by_label("How many Goblin", exact=True).fill("3")
+    await dm.get_by_role("button", name="Add Goblin", exact=True).click()
+    await expect(dm.locator("#order > li")).to_have_count(5)
+    await expect(dm.locator("#difficulty")).to_contain_text(
+        re.compile(r"Difficulty \(2014\): (easy|medium|hard|deadly)")
+    )
+    await dm.get_by_text("Ad hoc combatant").click()
+    adhoc = dm.locator("#adhoc-form")
+    await adhoc.get_by_label("Name").fill("Assassin")
+    await adhoc.get_by_label("Max HP").fill("40")
+    await adhoc.get_by_label("Hidden from players").check()
+    await adhoc.get_by_role("button", name="Add").click()
+    await expect(row(dm, "Assassin")).to_have_class(re.compile("is-hidden"))
+    await dm.screenshot(path=str(SCREENSHOTS / "console-building-1280.png"))
+
+    # The player view on a phone.
+    await dm.get_by_role("button", name="Share player view").click()
+    await dm.get_by_role("button", name="Make the link").click()
+    await expect(dm.locator("#share-link")).to_have_value(re.compile(r"/play/[\w-]{20,}$"))
+    link = await dm.locator("#share-link").input_value()
+    await dm.get_by_role("button", name="Close").click()
+    table_context = await browser.new_context(viewport=PHONE)
+    table = await table_context.new_page()
+    table_watch = Watch(table)
+    await table.goto(link)
+    await expect(table.locator("#play-live")).to_have_text("live")
+    await expect(table.locator(".play-row")).to_have_count(5)
+
+    # Initiative: the party's rolls in one form, Enter rolls the rest and starts combat.
+    await dm.locator("body").press("r")
+    prompt = dm.locator("#initiative-form")
+    await expect(prompt.get_by_label("Aria's initiative roll")).to_be_focused()
+    await dm.keyboard.type("25")
+    await dm.keyboard.press("Tab")
+    await expect(prompt.get_by_label("Bram's initiative roll")).to_be_focused()
+    await dm.keyboard.type("0")
+    await dm.keyboard.press("Enter")
+    await expect(dm.locator("#turn-banner")).to_have_text("Round 1: Aria's turn")
+    await expect(table.locator("#play-turn")).to_have_text("Aria's turn", timeout=TABLE_MS)
+    await expect(dm.locator("#order > li").last.locator(".name")).to_have_text("Bram")
+    # The three goblins share one initiative.
+    inits = {await row(dm, f"Goblin {i}").locator(".init").input_value() for i in (1, 2, 3)}
+    assert len(inits) == 1, inits
+
+    # A fireball on two goblins at once: click, ctrl-click, amount, Enter.
+    await row(dm, "Goblin 1").locator(".who").click()
+    await row(dm, "Goblin 2").locator(".who").click(modifiers=["Control"])
+    await expect(dm.locator(".hot-targets")).to_contain_text("2 selected")
+    await dm.get_by_label("Damage type").select_option("fire")
+    if flags_ok:
+        await dm.get_by_label("Magical").check()
+    await _apply(dm, 4)
+    for name in ("Goblin 1", "Goblin 2"):
+        await expect(row(dm, name).locator(".hp-text")).to_have_text("3/7")
+        await expect(table_row(table, name).locator(".badge")).to_have_text(
+            "Bloodied", timeout=TABLE_MS
+        )
+    assert "3/7" not in await table_row(table, "Goblin 1").inner_text()
+    await expect(dm.locator("#log")).to_contain_text("Goblin 1 takes 4")
+
+    # Undo from the keyboard (Esc leaves the amount box), then redo.
+    await dm.keyboard.press("Escape")
+    await dm.keyboard.press("u")
+    await expect(row(dm, "Goblin 1").locator(".hp-text")).to_have_text("7/7")
+    await expect(table_row(table, "Goblin 1").locator(".badge")).to_have_text(
+        "Healthy", timeout=TABLE_MS
+    )
+    await expect(dm.locator(".toast.action")).to_contain_text("Undone")
+    await dm.keyboard.press("Shift+U")
+    if redo_ok:
+        await expect(row(dm, "Goblin 1").locator(".hp-text")).to_have_text("3/7")
+    else:  # the server has no redo yet: the console says so, and the DM types it again
+        await expect(dm.locator(".toast.error")).to_contain_text("Redo is not available")
+        await row(dm, "Goblin 1").locator(".who").click()
+        await row(dm, "Goblin 2").locator(".who").click(modifiers=["Shift"])
+        await _apply(dm, 4)
+    await expect(table_row(table, "Goblin 2").locator(".badge")).to_have_text(
+        "Bloodied", timeout=TABLE_MS
+    )
+
+    # Aria concentrates on Bless; a hit asks for the save with its DC, and she fails it.
+    aria = row(dm, "Aria")
+    await aria.get_by_label("More actions for Aria").click()
+    await aria.get_by_label("Spell Aria concentrates on").fill("Bless")
+    await aria.get_by_role("button", name="Concentrate").click()
+    await expect(aria.locator(".conc")).to_contain_text("Bless")
+    await expect(table_row(table, "Aria")).to_contain_text("Bless", timeout=TABLE_MS)
+    await aria.locator(".who").click()
+    await expect(dm.locator(".hot-targets")).to_contain_text("1 selected: Aria")
+    await _apply(dm, 6)
+    check = dm.get_by_role("region", name="Concentration checks")
+    await expect(check).to_contain_text("DC 10")
+    await dm.screenshot(path=str(SCREENSHOTS / "console-concentration-1280.png"))
+    await check.get_by_role("button", name="Aria fails the concentration check").click()
+    await expect(aria.locator(".conc")).to_have_count(0)
+    await expect(table_row(table, "Aria")).not_to_contain_text("Bless", timeout=TABLE_MS)
+
+    # Frightened until the end of Goblin 1's next turn, on Bram.
+    await row(dm, "Bram").locator(".who").click()
+    await dm.locator("body").press("g")
+    condition = dm.locator("#condition-form")
+    await expect(condition.get_by_label("Condition")).to_be_focused()
+    await dm.keyboard.type("frightened")
+    await condition.get_by_label("Rounds").fill("1")
+    await condition.get_by_label("Ends at").select_option("end")
+    await condition.get_by_label("of whose turn").select_option(label="Goblin 1")
+    await condition.get_by_role("button", name="Add condition").click()
+    await expect(row(dm, "Bram").locator(".chip")).to_contain_text("frightened · 1 rd, end")
+    await expect(table_row(table, "Bram")).to_contain_text("frightened", timeout=TABLE_MS)
+
+    # Goblin 3 slips into the bushes: gone from the table at once.
+    goblin3 = row(dm, "Goblin 3")
+    await goblin3.get_by_label("More actions for Goblin 3").click()
+    await goblin3.get_by_role("button", name="Hide Goblin 3").click()
+    await expect(goblin3).to_have_class(re.compile("is-hidden"))
+    await expect(table_row(table, "Goblin 3")).to_have_count(0, timeout=TABLE_MS)
+    hidden_from = len(table_watch.frames)
+
+    # Three rounds of turns from the keyboard, the table's round counter in step.
+    banner = dm.locator("#turn-banner")
+    for round_number in (2, 3):
+        for _ in range(12):
+            before = await banner.inner_text()
+            if f"Round {round_number}" in before:
+                break
+            await dm.locator("body").press("n")
+            await expect(banner).not_to_have_text(before)
+        await expect(banner).to_contain_text(f"Round {round_number}")
+        await expect(table.locator("#play-round")).to_have_text(
+            f"Round {round_number}", timeout=TABLE_MS
+        )
+    await expect(dm.locator("#live-indicator")).to_have_text("live")
+
+    # Mid-combat: screenshots at both sizes, and no serious accessibility problem.
+    await dm.screenshot(path=str(SCREENSHOTS / "console-combat-1280.png"))
+    await table.screenshot(path=str(SCREENSHOTS / "player-view-390.png"), full_page=True)
+    assert not await axe_violations(dm), await axe_violations(dm)
+    assert not await axe_violations(table), await axe_violations(table)
+    phone = await dm_context.new_page()
+    await phone.set_viewport_size(PHONE)
+    await phone.goto(dm.url)
+    await expect(phone.locator("#order > li.current")).to_have_count(1)
+    widths = await phone.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"horizontal scroll on the phone console: {widths}"
+    await expect(phone.get_by_label("Amount", exact=True)).to_be_in_viewport()
+    await phone.screenshot(path=str(SCREENSHOTS / "console-combat-390.png"))
+    await phone.close()
+    await dm.bring_to_front()
+
+    # The stat block panel, its dice rolling through the API.
+    goblin1 = row(dm, "Goblin 1")
+    await goblin1.get_by_label("More actions for Goblin 1").click()
+    await goblin1.get_by_role("button", name="Stat block of Goblin 1").click()
+    block = dm.get_by_role("article", name="Goblin stat block")
+    await expect(block).to_contain_text("Nimble Escape")
+    await block.get_by_role("button", name="+4 to hit, Scimitar").click()
+    await expect(dm.locator(".last-roll")).to_contain_text("Scimitar: to hit")
+    assert not await axe_violations(dm), await axe_violations(dm)
+    await dm.screenshot(path=str(SCREENSHOTS / "console-statblock-1280.png"))
+    await dm.get_by_role("button", name="← Log").click()
+
+    # End combat, confirmed, with the summary (Aria dealt the fireball as the attacker).
+    await dm.get_by_role("button", name="End combat").click()
+    await (
+        dm.get_by_role("dialog", name="End combat?")
+        .get_by_role("button", name="End combat")
+        .click()
+    )
+    summary = dm.locator("#summary")
+    await expect(summary).to_contain_text("XP")
+    aria_dealt = (
+        summary.locator("tr").filter(has=dm.locator("th", has_text="Aria")).locator("td").nth(1)
+    )
+    await expect(aria_dealt).to_have_text("8")
+    await expect(table.locator("#play-turn")).to_have_text("Combat is over.", timeout=TABLE_MS)
+    await dm.screenshot(path=str(SCREENSHOTS / "console-summary-1280.png"))
+
+    # The hidden ones never reached the table, not even in a socket frame.
+    assert "Assassin" not in await table.content()
+    assert not [f for f in table_watch.frames if "Assassin" in f]
+    assert not [f for f in table_watch.frames[hidden_from:] if "Goblin 3" in f]
+    assert any("Assassin" in f for f in dm_watch.frames)
+    # Until the server has them, per-user settings answer 404 and redo 422: the console
+    # falls back (this browser's storage; "Redo is not available") and says so.
+    tolerated = ([] if settings_ok else ["404"]) + ([] if redo_ok else ["422"])
+    for watch in (dm_watch, table_watch):
+        errors = [e for e in watch.unexpected_errors() if not any(t in e for t in tolerated)]
+        assert not errors, errors
+    for context in (dm_context, table_context):
+        await context.close()
