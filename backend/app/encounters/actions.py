@@ -19,6 +19,7 @@ from app.encounters.state import (
     InitiativeMode,
     Name,
     QualifiedDefence,
+    Ruleset,
     Save,
     Side,
     TiePolicy,
@@ -285,6 +286,9 @@ class UpdateSettings(ActionModel):
     in_lair: bool | None = None
     monster_death_saves: bool | None = None
     player_view: PlayerViewPatch | None = None
+    ruleset: Ruleset | None = Field(
+        default=None, description="The rules edition; not while combat is running."
+    )
 
 
 Action = Annotated[

@@ -239,6 +239,11 @@ def update_settings(draft: Draft, action: UpdateSettings, _roller: Roller) -> st
     for field, value in sent.items():
         if value is None:
             raise InvalidAction(f"{field} cannot be null.")
+        if field == "ruleset":
+            if value != draft.state.ruleset and draft.state.status == "active":
+                raise RuleViolation("The rules edition cannot change while combat is running.")
+            draft.state.ruleset = value
+            continue
         setattr(settings, field, value)
     for side, patch in (view or {}).items():
         if patch is None:
