@@ -27,7 +27,7 @@ from app.observability.logging import configure_logging, get_logger
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as operations_router
 from app.problems import document_problems, install_handlers
-from app.realtime.hub import Hub
+from app.realtime.hub import Abortable, Hub
 from app.realtime.router import router as realtime_router
 from app.statblocks.router import combatant_router as combatant_statblock_router
 from app.statblocks.router import router as statblocks_router
@@ -98,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsts=settings.is_production,
         debug=settings.environment == "development",
     )
+    # Outermost: it needs the server's own send to abort stalled sockets.
+    app.add_middleware(Abortable)
     for router in (
         operations_router,
         auth_router,

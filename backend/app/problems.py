@@ -69,6 +69,17 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+# SQLSTATE classes that mean "the server is not there right now": 08 connection
+# exception, 57 operator intervention (shutting down, starting up, terminated by an
+# administrator). asyncpg's errors of class 57 reach us as a plain DBAPIError.
+_UNAVAILABLE_CLASSES = frozenset({"08", "57"})
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code if isinstance(code, str) else ""
+
+
 def install_handlers(app: FastAPI) -> None:
     """Every error leaves the service as problem+json. (Unexpected errors are
     answered by the observability middleware, which hides the trace outside
@@ -85,7 +96,11 @@ def install_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> Response:
         # A dropped connection (database restarted or failed over) is the client's
         # to retry, not a bug; anything else is a real 500.
-        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        if (
+            exc.connection_invalidated
+            or isinstance(exc, OperationalError | InterfaceError)
+            or _sqlstate(exc)[:2] in _UNAVAILABLE_CLASSES
+        ):
             return problem_response(
                 ServiceUnavailable(
                     "The database is unavailable; retry shortly.", headers={"Retry-After": "1"}
@@ -94,6 +109,19 @@ def install_handlers(app: FastAPI) -> None:
                 _rid(request),
             )
         raise exc
+
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    async def _unreachable(request: Request, exc: OSError) -> Response:
+        # A new connection to the database refused or timed out (it is down or
+        # restarting): the driver raises the socket's error, not a DBAPIError.
+        return problem_response(
+            ServiceUnavailable(
+                "The database is unavailable; retry shortly.", headers={"Retry-After": "1"}
+            ),
+            request.url.path,
+            _rid(request),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

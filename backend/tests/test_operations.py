@@ -6,9 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from app.main import create_app
 from tests.conftest import assert_problem, make_settings
+from tests.servers import free_port
 
 
 async def test_health_ok_and_not_cached(client: httpx.AsyncClient) -> None:
@@ -132,3 +134,41 @@ async def test_openapi_carries_the_srd_attribution(client: httpx.AsyncClient) ->
     description = (await client.get("/openapi.json")).json()["info"]["description"]
     assert 'System Reference Document 5.1 ("SRD 5.1") by Wizards of the Coast LLC' in description
     assert "Creative Commons Attribution 4.0" in description
+
+
+async def test_a_database_that_refuses_connections_is_a_503_not_a_500() -> None:
+    """PostgreSQL stopped: opening a connection raises ConnectionRefusedError (not a
+    DBAPIError), which was a 500 (found by tests/faults)."""
+    port = free_port()  # nothing listens there
+    app = create_app(make_settings(f"postgresql://postgres@127.0.0.1:{port}/gone"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.post("/api/auth/login", json={"email": "a@example.com", "password": "x"})
+            assert (await c.get("/api/health")).status_code == 503
+    problem = assert_problem(r, 503)
+    assert r.headers["retry-after"] == "1"
+    assert problem["type"].endswith("/service-unavailable")
+
+
+@pytest.mark.parametrize("sqlstate", ["57P01", "57P03", "08006"])
+async def test_a_database_shutting_down_or_starting_up_is_a_503(sqlstate: str) -> None:
+    """PostgreSQL stopping ("terminating connection due to administrator command",
+    57P01) or starting ("the database system is starting up", 57P03): asyncpg's errors
+    of class 57 reach the app as a plain DBAPIError, which was a 500 (tests/faults)."""
+
+    class DriverError(Exception):
+        pass
+
+    error = DriverError("terminating connection due to administrator command")
+    error.sqlstate = sqlstate  # type: ignore[attr-defined]  # (as SQLAlchemy's adapter sets it)
+    app = create_app(make_settings("sqlite://"))
+
+    @app.get("/api/down")
+    async def down() -> None:
+        raise DBAPIError("SELECT 1", {}, error)
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        r = await c.get("/api/down")
+    assert_problem(r, 503)

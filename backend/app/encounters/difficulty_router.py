@@ -1,7 +1,7 @@
 """``GET /api/encounters/{id}/difficulty``: the encounter rated by the 2014 or
 2024 rules (:mod:`app.encounters.difficulty`).
 
-The party is the encounter's character combatants, at the level their campaign
+The party is the encounter's character combatants on the party's side, at the level their campaign
 character has now. A character combatant typed in by hand (no campaign
 character behind it, or one since deleted) counts as level 1 and is listed
 under ``assumed_level``, so the DM sees the assumption. The opposition is
@@ -39,7 +39,7 @@ async def get_difficulty(
     """2014: XP thresholds, the monster-count multiplier and the party-size
     adjustment; 2024: the XP budget (low / moderate / high)."""
     state = service.state_of(encounter)
-    pcs = [c for c in state.combatants if c.kind == "character"]
+    pcs = [c for c in state.combatants if c.kind == "character" and c.side == "party"]
     foes = [
         c for c in state.combatants if c.side == "enemies" and c.kind not in ("character", "lair")
     ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.db import Base, IdMixin, JSONType, TimestampMixin, UTCDateTime, utcnow
@@ -25,6 +25,11 @@ class Encounter(IdMixin, TimestampMixin, Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSONType)
     # SHA-256 of the player-view token: the token itself is never stored.
     share_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # How many times what the players see has changed (app.encounters.projection), and
+    # that count when the current player-view link was made: the link's own sequence
+    # is the difference, so it starts at 0 and says nothing of what came before it.
+    player_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    share_seq: Mapped[int | None] = mapped_column(default=None)
 
 
 class EncounterEvent(Base):
@@ -48,3 +53,6 @@ class EncounterEvent(Base):
     undo_of: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     state_before: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType, default=None))
+    # The encounter's player_seq after this event if it changed what the players see,
+    # else null: the player stream sends a frame for exactly these events.
+    player_seq: Mapped[int | None] = mapped_column(default=None)

@@ -30,9 +30,11 @@ server time) is when the turn the table sees began, null unless the timer is on 
 visible turn is running (a hidden creature's turn neither shows nor restarts it);
 with ``active_on_top`` the order (and the list) starts at the public turn and wraps.
 
-The ``version`` is the encounter's, so it advances on changes the table cannot see
-(a hidden creature's turn, damage to it): the player stream sends every version, even
-when its redacted state did not change, so a client never sees a gap.
+The player view carries no encounter version (it advances on changes the table cannot
+see: a hidden creature's turn, damage to it, so its gaps would betray them). It carries
+``seq`` instead, the player-view link's own count of changes the players could see
+(:func:`sees_change`): 0 when the link was made, one more each time the redacted state
+changed, so a watcher learns nothing from the count, order or timing of its frames.
 """
 
 from __future__ import annotations
@@ -140,8 +142,17 @@ def _combatant(combatant: Combatant, view: SideView, visible: set[str]) -> dict[
     return out
 
 
-def player_view(state: EncounterState) -> dict[str, Any]:
-    """The redacted state a player-view client receives."""
+def player_view(state: EncounterState, seq: int) -> dict[str, Any]:
+    """The redacted state a player-view client receives, at the link's ``seq``."""
+    return {**_view(state), "seq": seq}
+
+
+def sees_change(before: EncounterState, after: EncounterState) -> bool:
+    """Whether the players see a difference between the two states."""
+    return _view(before) != _view(after)
+
+
+def _view(state: EncounterState) -> dict[str, Any]:
     shown = [c for c in state.combatants if not c.hidden]
     visible = {c.id for c in shown}
     order = [cid for cid in state.order if cid in visible]
@@ -169,5 +180,4 @@ def player_view(state: EncounterState) -> dict[str, Any]:
         "turn_started_at": started.isoformat() if timed and started else None,
         "order": order,
         "combatants": [_combatant(c, views[view_side(c)], visible) for c in shown],
-        "version": state.version,
     }

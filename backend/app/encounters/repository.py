@@ -58,6 +58,7 @@ _LOCK_FOR_MEMBER = (
         Encounter.campaign_id,
         Encounter.version,
         cast(Encounter.state, Text).label("state"),
+        Encounter.player_seq,
     )
     .join(Campaign, Campaign.id == Encounter.campaign_id)
     .where(Encounter.id == bindparam("encounter_id"), _member_filter(bindparam("user_id")))
@@ -83,8 +84,8 @@ async def read_for_member(
 
 async def lock_for_member(
     session: AsyncSession, encounter_id: str, user_id: str
-) -> Row[str, str, int, str] | None:
-    """(id, campaign_id, version, state as JSON text) of the encounter if the user
+) -> Row[str, str, int, str, int] | None:
+    """(id, campaign_id, version, state as JSON text, player_seq) of the encounter if the user
     DMs its campaign, with the row lock that serialises actions on it (PostgreSQL;
     SQLite's BEGIN IMMEDIATE already serialises writers)."""
     params = {"encounter_id": encounter_id, "user_id": user_id}
@@ -123,18 +124,28 @@ async def remove(session: AsyncSession, encounter: Encounter) -> None:
     await session.flush()
 
 
-async def save_state(session: AsyncSession, encounter_id: str, state: dict[str, Any]) -> None:
+async def save_state(
+    session: AsyncSession,
+    encounter_id: str,
+    state: dict[str, Any],
+    *,
+    player_seq: int | None = None,
+) -> None:
+    """Store the state (and ``player_seq``, when the players saw the change)."""
+    values: dict[str, Any] = {
+        "state": state,
+        "version": state["version"],
+        "status": state["status"],
+        "name": state["name"],
+        "ruleset": state["ruleset"],
+        "updated_at": utcnow(),
+    }
+    if player_seq is not None:
+        values["player_seq"] = player_seq
     await session.execute(
         update(Encounter)
         .where(Encounter.id == encounter_id)
-        .values(
-            state=state,
-            version=state["version"],
-            status=state["status"],
-            name=state["name"],
-            ruleset=state["ruleset"],
-            updated_at=utcnow(),
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -144,14 +155,15 @@ _WRITE_EVENT_PG = text(
     WITH appended AS (
         INSERT INTO encounter_events
             (encounter_id, seq, type, data, text, reminders, actor_id, undo_of, created_at,
-             state_before)
+             state_before, player_seq)
         VALUES
             (:encounter_id, :seq, :type, CAST(:data AS jsonb), :text, CAST(:reminders AS jsonb),
-             :actor_id, :undo_of, :created_at, CAST(:state_before AS jsonb))
+             :actor_id, :undo_of, :created_at, CAST(:state_before AS jsonb), :player_seq)
     ), saved AS (
         UPDATE encounters
         SET state = CAST(:state AS jsonb), version = :seq, status = :status, name = :name,
-            ruleset = :ruleset, updated_at = :created_at
+            ruleset = :ruleset, updated_at = :created_at,
+            player_seq = COALESCE(:player_seq, player_seq)
         WHERE id = :encounter_id
     )
     SELECT pg_notify(:channel, :payload)
@@ -172,9 +184,11 @@ async def write_event(
     state: str,
     summary: tuple[str, str, str],
     notice: tuple[str, str],
+    player_seq: int | None = None,
 ) -> bool:
     """Append the event, store the new state (JSON text; ``summary`` is its status,
-    name and ruleset, which have columns of their own) and, on
+    name and ruleset, which have columns of their own; ``player_seq`` the encounter's
+    new one if the players saw the change) and, on
     PostgreSQL, send ``notice`` (channel, payload) with ``pg_notify``, delivered at
     commit: one statement, one round trip. Returns whether the notice was sent."""
     status, name, ruleset = summary
@@ -198,13 +212,17 @@ async def write_event(
                 "ruleset": ruleset,
                 "channel": notice[0],
                 "payload": notice[1],
+                "player_seq": player_seq,
             },
         )
         return True
     await append_event(
-        session, encounter_id=encounter_id, event=event, state_before=json.loads(state_before)
+        session,
+        encounter_id=encounter_id,
+        event={**event, "player_seq": player_seq},
+        state_before=json.loads(state_before),
     )
-    await save_state(session, encounter_id, json.loads(state))
+    await save_state(session, encounter_id, json.loads(state), player_seq=player_seq)
     return False
 
 

@@ -24,7 +24,7 @@ from app.encounters import repository, rules
 from app.encounters.actions import Action, Redo, RenameEncounter, Undo
 from app.encounters.combatants import new_id, new_tiebreak
 from app.encounters.models import Encounter
-from app.encounters.projection import public_marker
+from app.encounters.projection import public_marker, sees_change
 from app.encounters.rules.events import Draft
 from app.encounters.schemas import (
     EncounterCreate,
@@ -165,8 +165,10 @@ async def perform(
         session,
         encounter_id=encounter_id,
         campaign_id=locked.campaign_id,
+        before=before,
         state_before=locked.state,
         version_before=locked.version,
+        player_seq_before=locked.player_seq,
         event=event,
         after=after,
         actor_id=user_id,
@@ -195,16 +197,21 @@ async def record(
     *,
     encounter_id: str,
     campaign_id: str,
+    before: EncounterState,
     state_before: str | dict[str, Any],
     version_before: int,
+    player_seq_before: int,
     event: rules.Event,
     after: EncounterState,
     actor_id: str | None,
     undo_of: int | None = None,
 ) -> Outcome:
     """Append ``event`` after the encounter's current version and store ``after``
-    as its state, in the caller's (locked) transaction."""
+    as its state, in the caller's (locked) transaction. ``before`` is the state as a
+    model (``state_before`` as stored): if the players see a difference, the event
+    takes the encounter's next ``player_seq`` (the player stream's frames)."""
     seq = version_before + 1
+    player_seq = player_seq_before + 1 if sees_change(before, after) else None
     after.version = seq
     if event.type == "combat_ended":
         # The write-back is part of the event, so undo and redo can replay it.
@@ -228,6 +235,7 @@ async def record(
         state=state_json,
         summary=(after.status, after.name, after.ruleset),
         notice=change_notice(encounter_id, seq),
+        player_seq=player_seq,
     )
     if not notified:
         await publish_change(session, encounter_id, seq)
@@ -267,8 +275,10 @@ async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: st
         session,
         encounter_id=copy.id,
         campaign_id=copy.campaign_id,
+        before=before,
         state_before=copy.state,
         version_before=0,
+        player_seq_before=0,
         event=event,
         after=rules.apply(before, event),
         actor_id=actor_id,

@@ -45,6 +45,12 @@ WEBSOCKETS_OPEN = Gauge(
     ["audience"],
     multiprocess_mode="livesum",
 )
+WEBSOCKETS_DROPPED = Counter(
+    "websocket_dropped_total",
+    "WebSocket connections aborted for not reading, by audience and reason (stalled:"
+    " one send unfinished too long; backlog: its queue overflowed twice).",
+    ["audience", "reason"],
+)
 ACTIONS_APPLIED = Counter(
     "encounter_actions_applied_total",
     "Combat actions applied to encounters, by action type.",

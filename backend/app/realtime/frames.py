@@ -2,14 +2,19 @@
 
 Shapes (every message is one JSON text frame)::
 
-    {"type": "snapshot", "version": n, "state": {...}}
-    {"type": "event", "version": n, "state": {...}, "event": {...}}
-    {"type": "ping"}
+    DM:      {"type": "snapshot", "version": n, "state": {...}}
+             {"type": "event", "version": n, "state": {...}, "event": {...}}
+    players: {"type": "snapshot", "seq": s, "state": {..., "seq": s}}
+             {"type": "event", "seq": s, "state": {..., "seq": s}}
+    both:    {"type": "ping"}
 
-``state`` is, for the DM, exactly what ``GET /api/encounters/{id}`` answers; for the
-players, :func:`app.encounters.projection.player_view`. The DM's ``event`` is
-``{"seq", "type", "text", "reminders", "undo_of"}``; the players' is only ``{"seq"}``,
-since an event's text may name a hidden creature.
+``state`` is, for the DM, exactly what ``GET /api/encounters/{id}`` answers, and its
+``event`` is ``{"seq", "type", "text", "reminders", "undo_of"}``. For the players it is
+:func:`app.encounters.projection.player_view` at the link's own ``seq``: no encounter
+version (its gaps would count the changes they cannot see) and no event (its text may
+name a hidden creature). The players get a frame only for a version whose event changed
+what they see (``player_seq`` set on it), so the count, order and timing of their
+frames follow exactly what is on their screen.
 """
 
 from __future__ import annotations
@@ -33,15 +38,19 @@ def dm_state_json(state: EncounterState, campaign_id: str) -> str:
     return dm_json(state, campaign_id)
 
 
-def player_state_json(state: EncounterState) -> str:
-    return to_json(player_view(state)).decode()
+def player_state_json(state: EncounterState, seq: int) -> str:
+    return to_json(player_view(state, seq)).decode()
 
 
 class Frame:
-    """One version of an encounter as the streams send it. Each audience's state is
-    serialised on first use, then reused by every socket, snapshot and event message."""
+    """One version of an encounter as the streams send it. Each message is serialised
+    on first use, then reused by every socket, snapshot and replay.
 
-    __slots__ = ("_messages", "_states", "campaign_id", "event", "state", "version")
+    ``player_seq`` is the encounter's count of changes the players saw, as of this
+    version; a player-view link made when it was ``share_seq`` numbers this frame
+    ``player_seq - share_seq``."""
+
+    __slots__ = ("_messages", "campaign_id", "event", "player_seq", "state", "version")
 
     def __init__(
         self,
@@ -50,13 +59,19 @@ class Frame:
         state: dict[str, Any] | str | EncounterState,
         campaign_id: str,
         event: LoggedEvent | None,
+        player_seq: int,
     ) -> None:
         self.version = version
         self.state = state
         self.campaign_id = campaign_id
         self.event = event
-        self._states: dict[Audience, str] = {}
-        self._messages: dict[tuple[str, Audience], str] = {}
+        self.player_seq = player_seq
+        self._messages: dict[tuple[str, Audience, int], str] = {}
+
+    @property
+    def seen(self) -> bool:
+        """Whether the players saw this version's change (they get a frame for it)."""
+        return self.event is not None and self.event.player_seq is not None
 
     def _state(self) -> EncounterState:
         """The state as a model (stored JSON is validated once, on first use)."""
@@ -66,42 +81,45 @@ class Frame:
             self.state = EncounterState.model_validate(self.state)
         return self.state
 
-    def state_json(self, audience: Audience) -> str:
-        text = self._states.get(audience)
-        if text is None:
-            state = self._state()
-            if audience == "dm":
-                text = dm_state_json(state, self.campaign_id)
-            else:
-                text = player_state_json(state)
-            self._states[audience] = text
-        return text
-
-    def snapshot(self, audience: Audience) -> str:
-        key = ("snapshot", audience)
+    def _dm_state(self) -> str:
+        key: tuple[str, Audience, int] = ("state", "dm", 0)
         text = self._messages.get(key)
         if text is None:
-            text = (
-                f'{{"type":"snapshot","version":{self.version},'
-                f'"state":{self.state_json(audience)}}}'
-            )
+            text = self._messages[key] = dm_state_json(self._state(), self.campaign_id)
+        return text
+
+    def cached(self, kind: str, audience: Audience, seq: int = 0) -> bool:
+        return (kind, audience, seq) in self._messages
+
+    def snapshot(self, audience: Audience, seq: int = 0) -> str:
+        """The full state; for players at the link's ``seq``."""
+        key = ("snapshot", audience, seq)
+        text = self._messages.get(key)
+        if text is None:
+            if audience == "dm":
+                state = self._dm_state()
+                text = f'{{"type":"snapshot","version":{self.version},"state":{state}}}'
+            else:
+                state = player_state_json(self._state(), seq)
+                text = f'{{"type":"snapshot","seq":{seq},"state":{state}}}'
             self._messages[key] = text
         return text
 
-    def event_message(self, audience: Audience) -> str:
+    def event_message(self, audience: Audience, seq: int = 0) -> str:
         """The live message for this version (a snapshot if the log has no event)."""
         if self.event is None:
-            return self.snapshot(audience)
-        key = ("event", audience)
+            return self.snapshot(audience, seq)
+        key = ("event", audience, seq)
         text = self._messages.get(key)
         if text is None:
             if audience == "dm":
+                state = self._dm_state()
                 event = to_json(self.event.as_dict()).decode()
+                text = (
+                    f'{{"type":"event","version":{self.version},"state":{state},"event":{event}}}'
+                )
             else:
-                event = f'{{"seq":{self.event.seq}}}'
-            text = (
-                f'{{"type":"event","version":{self.version},'
-                f'"state":{self.state_json(audience)},"event":{event}}}'
-            )
+                state = player_state_json(self._state(), seq)
+                text = f'{{"type":"event","seq":{seq},"state":{state}}}'
             self._messages[key] = text
         return text

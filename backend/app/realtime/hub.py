@@ -2,28 +2,39 @@
 
 A :class:`Channel` per encounter that has subscribers in this worker remembers the
 last version it delivered. A notification only wakes it (so a burst is coalesced);
-its task then reads the encounter once, and if the row is more than one version ahead
-(notifications reordered or coalesced across workers, or missed while the listener
-reconnected) fills the gap from the log, so every subscriber gets every version once,
-in order. Each version is serialised once per audience (:class:`Frame`) and the same
-string is queued on every socket of that audience.
+its task then reads the encounter once, under the channel's lock, and if the row is
+more than one version ahead (notifications reordered or coalesced across workers, or
+missed while the listener reconnected) fills the gap from the log (at most
+:data:`GAP_FILL` versions; further behind, everyone gets a snapshot), so every
+subscriber gets every version once, in order. Each version is serialised once per
+audience (:class:`Frame`) and the same string is queued on every socket of that
+audience. The players get only the versions whose change they saw, numbered by their
+link's own sequence (:mod:`app.realtime.frames`).
 
-Joining happens under the channel's lock, which also covers each refresh: the catch-up
-(a snapshot, or the events after ``since``) is computed against exactly the version the
-channel has delivered, and everything later arrives through the channel, so there is no
-window in which a change is missed or sent twice.
+Joining never waits for the lock, except on a channel's very first load: the catch-up
+and the registration happen in one step of the event loop, with no ``await`` between,
+so nothing the channel broadcasts can fall between them. The catch-up is a snapshot,
+or a replay of the versions after ``since`` taken from the channel's memory of its
+last :data:`REPLAY_FRAMES` frames, never rebuilt from the log. A replay is served only
+if it costs no more than a snapshot: every frame it needs is in memory and at most one
+of them still has to be serialised for the audience (a snapshot costs one); and only
+:data:`REPLAY_BURST` replays per link (players) or user (DMs) in a row, refilled one
+per :data:`REPLAY_REFILL_SECONDS`, per worker. Anything else gets the snapshot.
 
 Each :class:`Subscriber` has a bounded queue drained by its own sender task; nobody ever
 waits for a slow socket. While a socket keeps up, its queue is empty and a message is
 written to it directly by the broadcast (one pass over the sockets, no task woken per
 socket); only a send that finds the socket's buffer full is left to its task. A socket
-whose queue fills is resynced (queue cleared, a fresh snapshot queued); if it sent
-nothing since its last resync, or one send takes longer than :data:`SEND_TIMEOUT`, it
-is closed (1013).
+whose queue fills (:data:`SEND_QUEUE` messages or :data:`MAX_BACKLOG_BYTES`) is resynced
+(queue cleared, a fresh snapshot queued); if it sent nothing since its last resync, or
+one send has not finished after :data:`STALL_SECONDS`, its connection is aborted (no
+close frame queued behind the data it is not reading), its queue freed.
 
 Metrics: ``websocket_connections_open{audience}`` counts open sockets;
 ``encounter_events_broadcast_total{audience}`` counts messages queued to sockets
-(one per socket per version, snapshots of resyncs included).
+(one per socket per frame, snapshots of resyncs included);
+``websocket_dropped_total{audience,reason}`` counts sockets aborted for being stalled
+(``stalled``: a send stuck; ``backlog``: its queue overflowed twice).
 """
 
 from __future__ import annotations
@@ -48,10 +59,15 @@ from app.realtime.publish import Change, Notice, Revocation
 
 log = get_logger("app.realtime")
 
-SEND_QUEUE = 100
-MAX_CATCH_UP = 1000
+SEND_QUEUE = 100  # messages queued on one socket before it is resynced
+MAX_BACKLOG_BYTES = 4 * 1024 * 1024  # bytes queued on one socket, likewise
+STALL_SECONDS = 10.0  # one send unfinished this long: the connection is aborted
+GAP_FILL = 64  # versions a channel rebuilds from the log to fill a gap
+REPLAY_FRAMES = 64  # frames a channel keeps in memory for replays
+REPLAY_BURST = 5  # replays per link or user in a row (per worker) ...
+REPLAY_REFILL_SECONDS = 2.0  # ... then one more per this many seconds
 PING_SECONDS = 20.0
-SEND_TIMEOUT = 10.0
+SEND_TIMEOUT = 10.0  # a close handshake gets this long
 WATCH_SECONDS = 2.0
 REVOCATION_MEMORY = 60.0  # seconds a worker remembers a revocation for joining sockets
 
@@ -106,6 +122,7 @@ class Subscriber:
         self.sending_since: float | None = None
         self.closed = asyncio.Event()
         self._pending: deque[str] = deque()
+        self._pending_bytes = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sending = False  # a send is in flight (the task's, or a waiting direct one)
@@ -115,12 +132,20 @@ class Subscriber:
     def backlog(self) -> int:
         return len(self._pending)
 
+    @property
+    def backlog_bytes(self) -> int:
+        return self._pending_bytes
+
+    def full(self) -> bool:
+        return len(self._pending) >= self.limit or self._pending_bytes >= MAX_BACKLOG_BYTES
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
     def push(self, text: str) -> None:
         if self._pending or self._sending or self._task is None or self.closed.is_set():
             self._pending.append(text)
+            self._pending_bytes += len(text)
             self._wakeup.set()
             return
         send = self.websocket.send_text(text)
@@ -140,6 +165,7 @@ class Subscriber:
 
     def replace(self, text: str) -> None:
         self._pending.clear()
+        self._pending_bytes = 0
         self.push(text)
 
     async def _run(self) -> None:
@@ -153,6 +179,7 @@ class Subscriber:
                     await _finish(coro, waiting)
                 elif pending:
                     text = pending.popleft()
+                    self._pending_bytes -= len(text)
                     self._sending = True
                     self.sending_since = loop.time()
                     await send(text)
@@ -170,8 +197,10 @@ class Subscriber:
         except Exception:  # the peer went away mid-send; the endpoint cleans up
             self.closed.set()
 
-    def kill(self, code: int, reason: str) -> None:
-        """Stop sending and close the socket, without waiting for the peer."""
+    def kill(self, code: int, reason: str, *, abort: bool = False) -> None:
+        """Stop sending and close the socket, without waiting for the peer: with a
+        close frame, or (``abort``, for a peer that does not read) by dropping the
+        connection at once, whatever is still buffered for it."""
         if self.closed.is_set() and self._task is None:
             return
         self.closed.set()
@@ -181,11 +210,53 @@ class Subscriber:
         if self._waiting is not None:
             self._waiting[0].close()
             self._waiting = None
+        self._pending.clear()
+        self._pending_bytes = 0
+        self.sending_since = None
+        if abort and abort_connection(self.websocket):
+            return
         _background(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
+        try:
             await asyncio.wait_for(self.websocket.close(code, reason), SEND_TIMEOUT)
+        except TimeoutError:
+            # The close frame is stuck behind data the peer does not read.
+            abort_connection(self.websocket)
+        except Exception:  # noqa: S110  (already gone)
+            pass
+
+
+ABORT_KEY = "realtime.abort"
+
+
+class Abortable:
+    """ASGI middleware (outermost) that lets the hub abort a WebSocket's connection.
+
+    ASGI can only close a socket with a close frame, which is queued behind the data a
+    stalled peer is not reading, so it never leaves. The server's ``send`` as it reaches
+    the outermost middleware is bound to its connection (Uvicorn's protocol object); its
+    transport is what :func:`abort_connection` aborts."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            if transport is not None and hasattr(transport, "abort"):
+                scope[ABORT_KEY] = transport.abort
+        await self.app(scope, receive, send)
+
+
+def abort_connection(websocket: WebSocket) -> bool:
+    """Drop the socket's connection at once; False if the server gave no way to."""
+    abort = websocket.scope.get(ABORT_KEY)
+    if abort is None:
+        return False
+    with contextlib.suppress(Exception):
+        abort()
+    return True
 
 
 async def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
@@ -228,6 +299,9 @@ class Channel:
         self.frame: Frame | None = None
         self.campaign_id: str | None = None
         self.share_hash: str | None = None
+        self.share_seq: int | None = None
+        # The last frames delivered, consecutive versions up to ``frame``: replays.
+        self.recent: deque[Frame] = deque(maxlen=REPLAY_FRAMES)
         self.subscribers: dict[Audience, set[Subscriber]] = {a: set() for a in AUDIENCES}
         self.lock = asyncio.Lock()
         self.joining = 0
@@ -260,6 +334,10 @@ class Channel:
                 await asyncio.sleep(1.0)
                 self._dirty.set()
 
+    def link_seq(self, frame: Frame) -> int:
+        """``frame``'s number in the current player-view link's own sequence."""
+        return frame.player_seq - (self.share_seq or 0)
+
     async def refresh(self) -> None:
         """Bring every subscriber up to the stored version (call under ``lock``)."""
         head = await self.hub.head(self.encounter_id)
@@ -272,44 +350,60 @@ class Channel:
             state=head.state,
             campaign_id=head.campaign_id,
             event=head.event,
+            player_seq=head.player_seq,
         )
         frames: list[Frame] = []
         current = self.frame
-        if current is None or head.version - current.version > MAX_CATCH_UP:
+        if current is None or head.version - current.version > GAP_FILL:
             pass  # first load, or too far behind: a snapshot for everyone below
         elif head.version == current.version + 1:
             frames = [newest]
         elif head.version > current.version:
             async with self.hub.sessionmaker() as session:
-                frames = await self._frames(session, current.version, newest)
-        self._check_share(head.share_token_hash)
+                frames = await self._frames(session, current, newest)
+        # Nothing awaits below: the sockets see the link change and the new frames at once.
+        self._check_share(head.share_token_hash, head.share_seq)
         if current is not None and head.version < current.version:
             return
-        if current is not None and not frames and head.version != current.version:
+        if current is None or (not frames and head.version != current.version):
             self.frame = newest
-            self._resync_all()
+            self.recent.clear()
+            self.recent.append(newest)
+            if current is not None:
+                self._resync_all()
             return
         for frame in frames:
             self._broadcast(frame, newest)
-        if current is None or frames:
+            self.recent.append(frame)
+        if frames:
             self.frame = newest
 
-    async def _frames(self, session: AsyncSession, after: int, newest: Frame) -> list[Frame]:
-        """Versions ``after+1 .. newest`` rebuilt from the log: the state after event k
-        is the ``state_before`` of event k+1 (the newest's is the row's). Empty if the
-        log does not have them all."""
+    async def _frames(self, session: AsyncSession, current: Frame, newest: Frame) -> list[Frame]:
+        """Versions after ``current`` up to ``newest`` rebuilt from the log: the state
+        after event k is the ``state_before`` of event k+1 (the newest's is the row's).
+        Empty if the log does not have them all."""
+        after = current.version
         rows = await repo.events_between(
             session, self.encounter_id, after=after, upto=newest.version
         )
         if [e.seq for e, _ in rows] != list(range(after + 1, newest.version + 1)):
             return []
         frames = []
+        player_seq = current.player_seq
         for i, (event, _before) in enumerate(rows[:-1]):
             state = rows[i + 1][1]
             if state is None:
                 return []
+            if event.player_seq is not None:
+                player_seq = event.player_seq
             frames.append(
-                Frame(version=event.seq, state=state, campaign_id=newest.campaign_id, event=event)
+                Frame(
+                    version=event.seq,
+                    state=state,
+                    campaign_id=newest.campaign_id,
+                    event=event,
+                    player_seq=player_seq,
+                )
             )
         frames.append(newest)
         return frames
@@ -319,45 +413,65 @@ class Channel:
             subscribers = self.subscribers[audience]
             if not subscribers:
                 continue
-            text = frame.event_message(audience)
+            if audience == "dm":
+                text = frame.event_message("dm")
+            elif frame.seen and self.share_seq is not None and frame.player_seq > self.share_seq:
+                text = frame.event_message("player", self.link_seq(frame))
+            else:
+                # The players saw no change: no frame, nothing to count or time.
+                for sub in subscribers:
+                    sub.version = max(sub.version, frame.version)
+                continue
             version = frame.version
+            sent = 0
             for sub in list(subscribers):
                 if version <= sub.version:
                     continue  # it joined with this one already
-                if sub.backlog >= sub.limit:
+                if sub.full():
                     self._resync(sub, newest)
                     continue
                 sub.push(text)
                 sub.version = version
-            metrics.EVENTS_BROADCAST.labels(audience=audience).inc(len(subscribers))
+                sent += 1
+            metrics.EVENTS_BROADCAST.labels(audience=audience).inc(sent)
+
+    def snapshot(self, audience: Audience) -> str:
+        assert self.frame is not None
+        if audience == "dm":
+            return self.frame.snapshot("dm")
+        return self.frame.snapshot("player", self.link_seq(self.frame))
 
     def _resync(self, sub: Subscriber, newest: Frame) -> None:
         if sub.sent == sub.sent_at_resync:
-            self.drop(sub, CLOSE_TRY_AGAIN, "too slow")
+            self.drop(sub, CLOSE_TRY_AGAIN, "too slow", abort="backlog")
             return
         sub.sent_at_resync = sub.sent
-        sub.replace(newest.snapshot(sub.audience))
+        sub.replace(_snapshot(self, newest, sub.audience))
         sub.version = newest.version
+        metrics.EVENTS_BROADCAST.labels(audience=sub.audience).inc()
 
     def _resync_all(self) -> None:
-        assert self.frame is not None
         for audience in AUDIENCES:
             for sub in list(self.subscribers[audience]):
-                sub.replace(self.frame.snapshot(audience))
-                sub.version = self.frame.version
+                sub.replace(self.snapshot(audience))
+                sub.version = -1 if self.frame is None else self.frame.version
                 metrics.EVENTS_BROADCAST.labels(audience=audience).inc()
 
-    def _check_share(self, share_hash: str | None) -> None:
-        if share_hash == self.share_hash and self.frame is not None:
+    def _check_share(self, share_hash: str | None, share_seq: int | None) -> None:
+        if share_hash == self.share_hash and share_seq == self.share_seq:
             return
         self.share_hash = share_hash
+        self.share_seq = share_seq
         for sub in list(self.subscribers["player"]):
             if sub.token_hash != share_hash:
                 self.drop(sub, CLOSE_TOKEN_REVOKED, "player view link revoked")
 
-    def drop(self, sub: Subscriber, code: int, reason: str) -> None:
+    def drop(self, sub: Subscriber, code: int, reason: str, *, abort: str | None = None) -> None:
+        """Close ``sub``; ``abort`` (the reason counted) drops its connection instead."""
         self.subscribers[sub.audience].discard(sub)
-        sub.kill(code, reason)
+        if abort is not None:
+            metrics.WEBSOCKETS_DROPPED.labels(audience=sub.audience, reason=abort).inc()
+        sub.kill(code, reason, abort=abort is not None)
 
     def close_all(self, code: int, reason: str) -> None:
         for audience in AUDIENCES:
@@ -372,21 +486,43 @@ class Channel:
                 if closed is not None:
                     self.drop(sub, *closed)
 
-    async def catch_up(self, audience: Audience, since: int | None) -> list[str]:
-        """What a joining socket is sent first (call under ``lock``, after a load)."""
+    def catch_up(self, sub: Subscriber, since: int | None) -> list[str]:
+        """What a joining socket is sent first (synchronous: see the module docstring).
+        ``since`` is a version for the DM, the link's ``seq`` for the players."""
         assert self.frame is not None
-        frame = self.frame
-        if since is None or since < 0 or since > frame.version:
-            return [frame.snapshot(audience)]
-        if since == frame.version:
+        frame, audience = self.frame, sub.audience
+        position = frame.version if audience == "dm" else self.link_seq(frame)
+        if since is None or since < 0 or since > position:
+            return [self.snapshot(audience)]
+        if since == position:
             return []
-        if frame.version - since > MAX_CATCH_UP:
-            return [frame.snapshot(audience)]
-        async with self.hub.sessionmaker() as session:
-            frames = await self._frames(session, since, frame)
-        if not frames:
-            return [frame.snapshot(audience)]
-        return [f.event_message(audience) for f in frames]
+        first = self.recent[0]
+        if audience == "dm":
+            wanted = [f for f in self.recent if f.version > since]
+            covered = first.version <= since + 1
+        else:
+            # Only frames after the link was made: their player_seq is past its start.
+            floor = (self.share_seq or 0) + since
+            wanted = [f for f in self.recent if f.seen and f.player_seq > floor]
+            covered = first.player_seq - int(first.seen) <= floor
+        key = f"{audience}:{sub.token_hash if audience == 'player' else sub.user_id}"
+        if not covered or not self.hub.replay_allowed(key, self._replay_cost(wanted, audience)):
+            return [self.snapshot(audience)]
+        if audience == "dm":
+            return [f.event_message("dm") for f in wanted]
+        return [f.event_message("player", self.link_seq(f)) for f in wanted]
+
+    def _replay_cost(self, frames: list[Frame], audience: Audience) -> int:
+        """Serialisations a replay of ``frames`` needs (a snapshot needs one at most)."""
+        if audience == "dm":
+            return sum(not f.cached("event", "dm") for f in frames)
+        return sum(not f.cached("event", "player", self.link_seq(f)) for f in frames)
+
+
+def _snapshot(channel: Channel, frame: Frame, audience: Audience) -> str:
+    if audience == "dm":
+        return frame.snapshot("dm")
+    return frame.snapshot("player", channel.link_seq(frame))
 
 
 def _closed_by(revocation: Revocation, channel: Channel, sub: Subscriber) -> tuple[int, str] | None:
@@ -406,6 +542,16 @@ def _closed_by(revocation: Revocation, channel: Channel, sub: Subscriber) -> tup
     return None
 
 
+def _stale_for(channel: Channel, sub: Subscriber) -> bool:
+    """Whether ``channel`` must reread its encounter before ``sub`` joins: never loaded,
+    or (players) a link other than the one it knows, or a frame older than its link."""
+    if channel.frame is None:
+        return True
+    if sub.audience != "player":
+        return False
+    return sub.token_hash != channel.share_hash or channel.link_seq(channel.frame) < 0
+
+
 class Hub:
     """This worker's channels, its LISTEN connection (PostgreSQL) and its watchdog."""
 
@@ -414,6 +560,7 @@ class Hub:
         self.database_url = database_url
         self.channels: dict[str, Channel] = {}
         self._revocations: deque[tuple[float, Revocation]] = deque()
+        self._replays: dict[str, tuple[float, float]] = {}  # key: (tokens, as of)
         self._listener: Listener | None = None
         self._watchdog: asyncio.Task[None] | None = None
 
@@ -509,6 +656,24 @@ class Hub:
 
     # --- sockets ------------------------------------------------------------------------
 
+    def replay_allowed(self, key: str, cost: int) -> bool:
+        """Whether a replay costing ``cost`` serialisations may be served to ``key`` (a
+        link or a user): no more than a snapshot's one, and within the key's budget of
+        :data:`REPLAY_BURST`, refilled one per :data:`REPLAY_REFILL_SECONDS`."""
+        if cost > 1:
+            return False
+        now = asyncio.get_running_loop().time()
+        tokens, at = self._replays.get(key, (float(REPLAY_BURST), now))
+        tokens = min(float(REPLAY_BURST), tokens + (now - at) / REPLAY_REFILL_SECONDS)
+        if tokens < 1:
+            self._replays[key] = (tokens, now)
+            return False
+        if len(self._replays) > 10_000:  # forget the full buckets (they are the default)
+            horizon = REPLAY_BURST * REPLAY_REFILL_SECONDS
+            self._replays = {k: v for k, v in self._replays.items() if now - v[1] < horizon}
+        self._replays[key] = (tokens - 1, now)
+        return True
+
     async def subscribe(
         self, encounter_id: str, subscriber: Subscriber, *, since: int | None
     ) -> None:
@@ -519,25 +684,28 @@ class Hub:
             channel = self.channels[encounter_id] = Channel(self, encounter_id)
         channel.joining += 1
         try:
-            async with channel.lock:
-                if channel.frame is None or (since is not None and since > channel.frame.version):
-                    await channel.refresh()
-                if channel.frame is None:
-                    raise Rejected(CLOSE_GONE, "encounter deleted")
-                if subscriber.audience == "player" and subscriber.token_hash != channel.share_hash:
-                    raise Rejected(CLOSE_TOKEN_REVOKED, "player view link revoked")
-                for heard, revocation in self._revocations:
-                    closed = _closed_by(revocation, channel, subscriber)
-                    if heard >= subscriber.authorized_at and closed is not None:
-                        raise Rejected(*closed)
-                first = await channel.catch_up(subscriber.audience, since)
-                for text in first:
-                    subscriber.push(text)
-                subscriber.limit = SEND_QUEUE + len(first)
-                subscriber.version = channel.frame.version
-                channel.subscribers[subscriber.audience].add(subscriber)
-                subscriber.start()
-                metrics.EVENTS_BROADCAST.labels(audience=subscriber.audience).inc(len(first))
+            if _stale_for(channel, subscriber):
+                # First load, or a link this channel has not heard of yet.
+                async with channel.lock:
+                    if _stale_for(channel, subscriber):
+                        await channel.refresh()
+            # From here to the end, nothing awaits: no frame can slip past the join.
+            if channel.frame is None:
+                raise Rejected(CLOSE_GONE, "encounter deleted")
+            if subscriber.audience == "player" and subscriber.token_hash != channel.share_hash:
+                raise Rejected(CLOSE_TOKEN_REVOKED, "player view link revoked")
+            for heard, revocation in self._revocations:
+                closed = _closed_by(revocation, channel, subscriber)
+                if heard >= subscriber.authorized_at and closed is not None:
+                    raise Rejected(*closed)
+            first = channel.catch_up(subscriber, since)
+            for text in first:
+                subscriber.push(text)
+            subscriber.limit = SEND_QUEUE + len(first)
+            subscriber.version = channel.frame.version
+            channel.subscribers[subscriber.audience].add(subscriber)
+            subscriber.start()
+            metrics.EVENTS_BROADCAST.labels(audience=subscriber.audience).inc(len(first))
         finally:
             channel.joining -= 1
             self._forget_if_idle(channel)
@@ -556,7 +724,7 @@ class Hub:
                 del self.channels[channel.encounter_id]
 
     async def _watch(self) -> None:
-        """Close sockets stuck in one send; ping quiet ones so dead peers surface."""
+        """Abort sockets stuck in one send; ping quiet ones so dead peers surface."""
         loop = asyncio.get_running_loop()
         last_ping = loop.time()
         while True:
@@ -568,7 +736,10 @@ class Hub:
             for channel in list(self.channels.values()):
                 for audience in AUDIENCES:
                     for sub in list(channel.subscribers[audience]):
-                        if sub.sending_since is not None and now - sub.sending_since > SEND_TIMEOUT:
-                            channel.drop(sub, CLOSE_TRY_AGAIN, "send timed out")
+                        if (
+                            sub.sending_since is not None
+                            and now - sub.sending_since > STALL_SECONDS
+                        ):
+                            channel.drop(sub, CLOSE_TRY_AGAIN, "stalled", abort="stalled")
                         elif ping and not sub.backlog:
                             sub.push(PING)

@@ -31,6 +31,7 @@ class LoggedEvent:
     text: str
     reminders: list[str]
     undo_of: int | None
+    player_seq: int | None = None  # set when the players saw this change
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,12 +53,14 @@ class Head:
     state: dict[str, Any] | str  # the stored JSON, parsed or as text
     share_token_hash: str | None
     event: LoggedEvent | None
+    player_seq: int = 0
+    share_seq: int | None = None
 
 
 def _logged(row: EncounterEvent) -> LoggedEvent:
     return LoggedEvent(
         seq=row.seq, type=row.type, text=row.text, reminders=list(row.reminders),
-        undo_of=row.undo_of,
+        undo_of=row.undo_of, player_seq=row.player_seq,
     )  # fmt: skip
 
 
@@ -69,11 +72,14 @@ async def head(session: AsyncSession, encounter_id: str) -> Head | None:
             Encounter.version,
             Encounter.state,
             Encounter.share_token_hash,
+            Encounter.player_seq,
+            Encounter.share_seq,
             EncounterEvent.seq,
             EncounterEvent.type,
             EncounterEvent.text,
             EncounterEvent.reminders,
             EncounterEvent.undo_of,
+            EncounterEvent.player_seq.label("event_player_seq"),
         )
         .outerjoin(
             EncounterEvent,
@@ -91,7 +97,7 @@ async def head(session: AsyncSession, encounter_id: str) -> Head | None:
     if row.seq is not None:
         event = LoggedEvent(
             seq=row.seq, type=row.type, text=row.text, reminders=list(row.reminders),
-            undo_of=row.undo_of,
+            undo_of=row.undo_of, player_seq=row.event_player_seq,
         )  # fmt: skip
     return Head(
         encounter_id=encounter_id,
@@ -100,13 +106,17 @@ async def head(session: AsyncSession, encounter_id: str) -> Head | None:
         state=row.state,
         share_token_hash=row.share_token_hash,
         event=event,
+        player_seq=row.player_seq,
+        share_seq=row.share_seq,
     )
 
 
 # head() as plain SQL, for asyncpg (tests/realtime/test_repository.py keeps them equal).
 HEAD_SQL = """
 SELECT e.campaign_id, e.version, e.state::text AS state, e.share_token_hash,
-       v.seq, v.type, v.text, v.reminders::text AS reminders, v.undo_of
+       e.player_seq, e.share_seq,
+       v.seq, v.type, v.text, v.reminders::text AS reminders, v.undo_of,
+       v.player_seq AS event_player_seq
 FROM encounters AS e
 LEFT OUTER JOIN encounter_events AS v ON v.encounter_id = e.id AND v.seq = e.version
 WHERE e.id = $1
@@ -123,6 +133,7 @@ async def head_on(conn: Any, encounter_id: str) -> Head | None:
         event = LoggedEvent(
             seq=row["seq"], type=row["type"], text=row["text"],
             reminders=json.loads(row["reminders"]), undo_of=row["undo_of"],
+            player_seq=row["event_player_seq"],
         )  # fmt: skip
     return Head(
         encounter_id=encounter_id,
@@ -131,6 +142,8 @@ async def head_on(conn: Any, encounter_id: str) -> Head | None:
         state=row["state"],
         share_token_hash=row["share_token_hash"],
         event=event,
+        player_seq=row["player_seq"],
+        share_seq=row["share_seq"],
     )
 
 
@@ -160,8 +173,14 @@ async def by_share_hash(session: AsyncSession, token_hash: str) -> tuple[str, in
 
 
 async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: str | None) -> None:
+    """Make (or, with None, revoke) the player-view link. Its sequence starts at the
+    encounter's ``player_seq`` as the row is written, not as it was read: an action
+    committed in between is before the link, never in its stream."""
+    share_seq = Encounter.player_seq if token_hash is not None else None
     await session.execute(
-        update(Encounter).where(Encounter.id == encounter_id).values(share_token_hash=token_hash)
+        update(Encounter)
+        .where(Encounter.id == encounter_id)
+        .values(share_token_hash=token_hash, share_seq=share_seq)
     )
 
 

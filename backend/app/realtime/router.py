@@ -1,8 +1,10 @@
 """Player-view links, the public player view, and the two live streams (PRODUCT §4).
 
 Streams send one JSON text message per frame (shapes in :mod:`app.realtime.frames`):
-a snapshot first (or, with ``?since=<version>``, exactly the events after it, when the
-log still has them within 1,000 versions), then one message per version, in order.
+a snapshot first (or, with ``?since=``, exactly the frames after it when the worker
+still has them in memory and the replay costs no more than a snapshot, see
+:mod:`app.realtime.hub`), then one message per frame, in order: every version for the
+DM, every change the players can see, numbered by the link's own ``seq``, for them.
 Close codes (docs/api.md): 1008 before accepting (bad credentials, a token in the URL,
 an unknown link: no message is ever sent), 4401 (the DM's first-message
 authentication failed), 4403 (rights lost: the link was rotated or revoked, the co-DM
@@ -45,7 +47,11 @@ MAX_AUTH_MESSAGE = 8192
 URL_TOKEN_PARAMS = frozenset({"access_token", "token", "jwt", "authorization"})
 Since = Annotated[
     int | None,
-    Query(ge=0, description="The last version the client has: it is sent only what followed."),
+    Query(
+        ge=0,
+        description="The last version (DM) or seq (players) the client has: it is sent"
+        " only what followed, or a snapshot.",
+    ),
 ]
 
 
@@ -96,7 +102,7 @@ async def public_encounter(token: str, session: SessionDep, response: Response) 
     withheld as the DM's settings say."""
     state = await sharing.public_state(session, token)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["ETag"] = f'"{state["version"]}"'
+    response.headers["ETag"] = f'"{state["seq"]}"'
     return state
 
 

@@ -1,5 +1,9 @@
 """Player-view links: an unguessable token whose SHA-256 alone is stored.
 
+A link has its own sequence of what the players saw change (``seq``,
+:mod:`app.encounters.projection`), starting at 0 when it is made: nothing the players
+are sent, live or replayed, predates the link.
+
 Rotating or revoking a link takes effect at once: the old token stops opening the
 public state, and sockets already open with it are closed in every worker (the change
 is published like an encounter change, see :mod:`app.realtime.publish`).
@@ -67,7 +71,14 @@ async def shared_encounter(session: AsyncSession, token: str) -> Encounter:
 
 
 async def public_state(session: AsyncSession, token: str) -> dict[str, Any]:
-    return player_view(state_of(await shared_encounter(session, token)))
+    """The player view now, at the link's own sequence number."""
+    encounter = await shared_encounter(session, token)
+    return player_view(state_of(encounter), link_seq(encounter.player_seq, encounter.share_seq))
+
+
+def link_seq(player_seq: int, share_seq: int | None) -> int:
+    """The player-view link's own count of changes the players saw since it was made."""
+    return player_seq - (share_seq or 0)
 
 
 async def shared_encounter_id(session: AsyncSession, token: str) -> str | None:

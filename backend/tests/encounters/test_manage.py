@@ -38,7 +38,7 @@ async def test_rename_is_logged_undoable_and_shown_to_players(
     listing = (await client.get(f"/api/campaigns/{campaign['id']}/encounters", headers=dm)).json()
     assert [e["name"] for e in listing["items"]] == ["Goblin ambush"]
     public = (await client.get(f"/api/public/encounters/{token}")).json()
-    assert public["name"] == "Goblin ambush" and public["version"] == 1
+    assert public["name"] == "Goblin ambush" and public["seq"] == 1
 
     # The same name again: nothing happens, nothing is logged.
     r = await client.patch(f"/api/encounters/{eid}", json={"name": "Goblin ambush"}, headers=dm)

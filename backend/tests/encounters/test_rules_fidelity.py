@@ -271,6 +271,18 @@ def test_the_maximum_comes_back_when_exhaustion_drops_below_4() -> None:
     assert (aria.max_hp, aria.hp, aria.max_hp_unreduced) == (21, 10, None)
 
 
+def test_a_new_maximum_while_halved_is_halved_too() -> None:
+    rest = {"type": "remove_condition", "targets": ["aria"], "condition": "exhaustion"}
+    state = encounter(pc("aria", max_hp=21))
+    state = do(
+        state,
+        condition(["aria"], "exhaustion", level=4),
+        {"type": "update_combatant", "combatant_id": "aria", "max_hp": 30},
+    )
+    assert (state.combatant("aria").max_hp, state.combatant("aria").max_hp_unreduced) == (15, 30)
+    assert do(state, rest).combatant("aria").max_hp == 30
+
+
 @pytest.mark.parametrize(
     ("ruleset", "level", "note"),
     [
@@ -323,6 +335,25 @@ def test_xp_counts_enemies_only(kind: str, side: str | None, counted: bool) -> N
 
 
 @pytest.mark.parametrize(
+    ("monster_death_saves", "result", "counted"),
+    [(True, None, True), (True, "success", True), (False, None, True)],
+)
+def test_a_monster_making_death_saves_is_defeated_too(
+    monster_death_saves: bool, result: str | None, counted: bool
+) -> None:
+    state = started(
+        pc("aria", initiative=10),
+        combatant("gob", xp=50, initiative=1, max_hp=5),
+        settings={"monster_death_saves": monster_death_saves},
+    )
+    state = do(state, hit("gob", 5))
+    if result:
+        state = do(state, {"type": "death_save", "combatant_id": "gob", "result": result})
+    state = do(state, {"type": "end_combat"})
+    assert state.summary is not None and state.summary["xp_total"] == (50 if counted else 0)
+
+
+@pytest.mark.parametrize(
     ("kind", "side"),
     [("character", "party"), ("npc", "party"), ("monster", "enemies"), ("lair", "enemies")],
 )
@@ -356,6 +387,14 @@ def test_dropping_to_zero_applies_unconscious_and_prone(kind: str) -> None:
     # Healing ends the Unconscious that 0 HP brought, not the Prone.
     state, _ = act(state, {"type": "heal", "targets": ["t"], "amount": 3})
     assert [c.name for c in state.combatant("t").conditions] == ["prone"]
+
+
+@pytest.mark.parametrize("status", ["unconscious", "stable", "down", "dead"])
+def test_no_concentration_at_zero_even_without_the_condition(status: str) -> None:
+    # States stored before 0 HP applied Unconscious carry only the status.
+    state = encounter(pc("aria", max_hp=10, hp=0, status=status))
+    with pytest.raises(RuleViolation, match="cannot concentrate"):
+        act(state, {"type": "set_concentration", "combatant_id": "aria", "spell": "Bless"})
 
 
 def test_healing_keeps_an_unconscious_from_elsewhere() -> None:

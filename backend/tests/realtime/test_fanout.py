@@ -33,8 +33,12 @@ async def _setup(http: httpx.AsyncClient) -> tuple[Json, str, str, str]:
     """A DM, an encounter with a goblin, and its player-view API path."""
     dm = await register(http)
     campaign = (await http.post("/api/campaigns", json={"name": "Phandelver"}, headers=dm)).json()
+    # The players see exact hit points: every hit is a frame for them too.
+    settings = {"player_view": {"enemies": {"show_hp": "exact"}}}
     r = await http.post(
-        f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Cragmaw"}, headers=dm
+        f"/api/campaigns/{campaign['id']}/encounters",
+        json={"name": "Cragmaw", "settings": settings},
+        headers=dm,
     )
     eid = r.json()["id"]
     body = {"name": "Goblin", "max_hp": 500, "initiative": 12, "notes": "n" * 5000}
@@ -55,11 +59,14 @@ async def _hit(http: httpx.AsyncClient, dm: Json, eid: str, goblin: str) -> tupl
 
 
 async def _collect(stream: Stream, last: int, arrivals: dict[int, float]) -> list[int]:
+    """Versions (DM) up to ``last``; for a player stream, its seqs mapped onto the
+    versions (here every version is a change the players see: seq = version - 1)."""
     versions = []
     while not versions or versions[-1] < last:
         message = await stream.next()
-        versions.append(message["version"])
-        arrivals[message["version"]] = max(arrivals.get(message["version"], 0), time.monotonic())
+        version = message["version"] if "version" in message else message["seq"] + 1
+        versions.append(version)
+        arrivals[version] = max(arrivals.get(version, 0), time.monotonic())
     return versions
 
 
@@ -70,7 +77,9 @@ async def test_a_change_through_one_server_reaches_sockets_on_another(pg_databas
             ws_b = b.replace("http://", "ws://")
             players = [await Stream.open(f"{ws_b}{api_url}/ws") for _ in range(6)]
             dms = [await dm_stream(ws_b, eid, dm) for _ in range(2)]
-            for stream in players + dms:
+            for stream in players:
+                assert (await stream.next())["seq"] == 0
+            for stream in dms:
                 assert (await stream.next())["version"] == 1
             # The client offered permessage-deflate (websockets does by default): the
             # production worker declines it, so every socket gets the same bytes.
@@ -102,7 +111,8 @@ async def test_three_workers_every_version_exactly_once_despite_a_stalled_client
             streams = [await Stream.open(f"{ws}{api_url}/ws") for _ in range(24)]
             streams += [await dm_stream(ws, eid, dm) for _ in range(6)]
             for stream in streams:
-                assert (await stream.next())["version"] == 1
+                first = await stream.next()
+                assert first.get("version", first.get("seq", -1) + 1) == 1
             sent: dict[int, float] = {}
             arrivals: dict[int, float] = {}
             readers = [asyncio.create_task(_collect(s, 31, arrivals)) for s in streams]

@@ -23,6 +23,7 @@ SECRET_KEYS = {
     "immunities", "initiative_bonus", "dexterity", "tiebreak", "rank", "damage_dealt",
     "damage_taken", "legendary_actions", "legendary_resistances", "group", "xp", "cr",
     "hidden", "settings", "summary", "turn_history", "source", "save", "campaign_id",
+    "qualified_defences", "condition_immunities", "concentration_of", "max_hp_unreduced",
 }  # fmt: skip
 
 
@@ -68,7 +69,7 @@ def test_the_turn_marker_skips_hidden_turns(
         mob("h1", hidden=True), mob("a"), mob("h2", hidden=True), mob("b"), mob("c"),
         turn=turn, round_=round_,
     )  # fmt: skip
-    view = player_view(state)
+    view = player_view(state, 0)
     assert (view["turn"], view["round"]) == public
     assert view["order"] == ["a", "b", "c"]
     assert [c["id"] for c in view["combatants"]] == ["a", "b", "c"]
@@ -79,7 +80,7 @@ def test_a_group_led_by_a_hidden_member_shows_its_visible_member() -> None:
         mob("lead", hidden=True, group="coven"), mob("follower", group="coven"), mob("x"),
         turn="lead",
     )  # fmt: skip
-    view = player_view(state)
+    view = player_view(state, 0)
     assert view["turn"] == "follower"
     assert "coven" not in str(view) and "lead" not in str(view)
 
@@ -93,7 +94,7 @@ def test_monsters_show_alias_and_status_only() -> None:
         Combatant(id="lair", name="Lair", kind="lair", initiative=20),
         turn="orc",
     )
-    view = player_view(state)
+    view = player_view(state, 0)
     by_id = {c["id"]: c for c in view["combatants"]}
     assert by_id["orc"] == {
         "id": "orc", "name": "Brute", "kind": "monster", "side": "enemies", "delayed": False,
@@ -122,7 +123,7 @@ def test_each_side_shows_what_the_dm_chose() -> None:
         turn="orc",
         settings=settings,
     )
-    by_id = {c["id"]: c for c in player_view(state)["combatants"]}
+    by_id = {c["id"]: c for c in player_view(state, 0)["combatants"]}
     assert (by_id["orc"]["hp"], by_id["orc"]["max_hp"], by_id["orc"]["status"]) == (
         5,
         20,
@@ -131,6 +132,34 @@ def test_each_side_shows_what_the_dm_chose() -> None:
     assert "ac" not in by_id["orc"] and "notes" not in by_id["orc"]
     assert {"hp", "status", "conditions"}.isdisjoint(by_id["guard"])
     assert by_id["pc"]["status"] == "healthy" and "hp" not in by_id["pc"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "side", "shown_as", "shows_hp"),
+    [
+        ("character", "party", "players", True),
+        ("npc", "party", "allies", False),
+        ("monster", "party", "allies", False),  # an allied monster is shown as an ally
+        ("npc", "enemies", "enemies", True),  # a hostile npc is shown as an enemy
+        ("monster", "enemies", "enemies", True),
+        ("monster", "neutral", "neutral", True),  # under the enemies' setting
+        ("character", "enemies", "enemies", True),  # a charmed PC turned on the party
+    ],
+)
+def test_the_player_views_sides_follow_the_combatants_side(
+    kind: str, side: str, shown_as: str, shows_hp: bool
+) -> None:
+    settings = EncounterSettings(
+        player_view=PlayerView(
+            enemies=SideView(show_hp="exact"),
+            allies=SideView(show_hp="none"),
+            players=SideView(show_hp="exact"),
+        )
+    )
+    creature = mob("x", kind=kind, side=side)
+    (shown,) = player_view(fight(creature, turn="x", settings=settings), 0)["combatants"]
+    assert shown["side"] == shown_as
+    assert ("hp" in shown) is shows_hp
 
 
 def test_conditions_tied_to_a_hidden_creature_lose_their_duration() -> None:
@@ -146,7 +175,7 @@ def test_conditions_tied_to_a_hidden_creature_lose_their_duration() -> None:
         Combatant(id="pc", name="Aria", kind="character", conditions=[frightened, prone]),
         turn="pc",
     )
-    view = player_view(state)
+    view = player_view(state, 0)
     assert view["combatants"][0]["conditions"] == [
         {"name": "frightened"},
         {"name": "prone", "duration": {"rounds": 1, "ends": "start", "of": "pc"}},

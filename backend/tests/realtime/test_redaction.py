@@ -1,8 +1,11 @@
 """A whole fight through HTTP, with every player-view message and public read recorded:
-nothing of a hidden creature may leak, not even the fact that it is taking its turn."""
+nothing of a hidden creature may leak, not even the fact that it is taking its turn
+(issue 9, finding 3: a frame only when what the players see changed, numbered by the
+link's own gap-free ``seq``)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -36,13 +39,15 @@ async def test_hidden_creatures_never_reach_the_players(
     eid = (await new_encounter(client, dm, campaign))["id"]
     link = await share(client, dm, eid)
     player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
-    public: list[str] = []
+    public: list[str] = [(await client.get(link["api_url"])).text]
     dm_states: dict[int, Json] = {}
+    after: dict[int, Json] = {}  # the public view after each version
 
     async def step(kind: str, body: Json) -> Json:
         result = await (add(client, dm, eid, body) if kind == "add" else act(client, dm, eid, body))
         dm_states[result["version"]] = result["state"]
         public.append((await client.get(link["api_url"])).text)
+        after[result["version"]] = json.loads(public[-1])
         return result
 
     await step("add", {"character_id": aria_character})
@@ -91,23 +96,35 @@ async def test_hidden_creatures_never_reach_the_players(
     await expect({"type": "set_hidden", "combatant_id": mordak, "hidden": True}, cultist, 1)
     await expect({"type": "end_combat"}, None, 2)
 
-    last = max(dm_states)
-    messages = await player.until(last)
+    views = [json.loads(p) for p in public]
+    last = views[-1]["seq"]
+    messages = []
+    while not messages or messages[-1]["seq"] < last:
+        messages.append(await player.next())
+    # One more change the players see: the very next frame is its, nothing in between.
+    await step("act", {"type": "set_hidden", "combatant_id": cultist, "hidden": True})
+    extra = await player.next()
     await player.close()
-    # Every version exactly once, in order, even those the table cannot tell apart.
-    assert [m["version"] for m in messages] == list(range(0, last + 1))
-    assert messages[0]["type"] == "snapshot"
+    assert extra["seq"] == last + 1 == json.loads(public[-1])["seq"]
     for raw in player.raw + public:
         assert not leaks(raw, hidden_ids), (leaks(raw, hidden_ids), raw)
-    by_version = {m["version"]: m["state"] for m in messages}
+        assert '"version"' not in raw  # its gaps would count the hidden changes
+    # The link's own sequence: 0 when shared, one per change the players could see,
+    # and a frame for exactly those changes: never two frames with the same view.
+    assert [m["seq"] for m in messages] == list(range(0, last + 1))
+    assert messages[0]["type"] == "snapshot"
+    assert all(m["type"] == "event" and set(m) == {"type", "seq", "state"} for m in messages[1:])
+    assert all(m["state"]["seq"] == m["seq"] for m in messages)
+    pairs = list(itertools.pairwise(messages))
+    assert all(b["state"] != {**a["state"], "seq": b["seq"]} for a, b in pairs)
+    changes = [views[0]] + [v for prev, v in itertools.pairwise(views) if v != prev]
+    assert [m["state"] for m in messages] == changes
+    assert len(messages) < len(dm_states)  # the hidden turns and hits sent nothing
     for version, (turn, round_) in expected.items():
-        state = by_version[version]
+        state = after[version]
         if state["status"] == "active":
             assert (state["turn"], state["round"]) == (turn, round_), version
-    assert [json.loads(p)["version"] for p in public] == list(range(1, last + 1))
-    assert [json.loads(p) for p in public] == [by_version[v] for v in range(1, last + 1)]
-    assert all(m["event"] == {"seq": m["version"]} for m in messages[1:])
-    orc_seen = next(c for c in by_version[9]["combatants"] if c["id"] == orc)
+    orc_seen = next(c for c in after[9]["combatants"] if c["id"] == orc)
     assert orc_seen["name"] == "Brute" and orc_seen["status"] == "bloodied"
-    aria_seen: Any = next(c for c in by_version[10]["combatants"] if c["id"] == aria)
+    aria_seen: Any = next(c for c in after[10]["combatants"] if c["id"] == aria)
     assert aria_seen["conditions"] == [{"name": "frightened"}]

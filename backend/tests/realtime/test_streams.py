@@ -8,6 +8,7 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
+from app.realtime import hub
 from tests.api import add, new_encounter
 from tests.conftest import assert_problem, register
 from tests.realtime.helpers import Json, Stream, act, bearer, dm_stream, share
@@ -103,7 +104,9 @@ async def test_reconnect_with_since_gets_exactly_what_it_missed(
     eid, goblin = await _goblin_fight(client, dm, campaign)
     base = f"ws://{live}"
     stream = await dm_stream(base, eid, dm)
+    other = await dm_stream(base, eid, dm)  # another console stays open meanwhile
     assert (await stream.next())["version"] == 1
+    assert (await other.next())["version"] == 1
     await act(client, dm, eid, {"type": "start_combat"})
     assert (await stream.next())["version"] == 2
     await stream.close()
@@ -111,12 +114,14 @@ async def test_reconnect_with_since_gets_exactly_what_it_missed(
     for _ in range(3):
         await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
     await act(client, dm, eid, {"type": "undo"})
+    await other.until(6)
     back = await dm_stream(base, eid, dm, since=2)
     missed = await back.until(6)
     assert [(m["type"], m["version"]) for m in missed] == [("event", v) for v in (3, 4, 5, 6)]
-    # Past states come from the log: 7 HP, then 6, 5, 4, then the undo back to 5.
+    # The frames the worker sent meanwhile: 7 HP, then 6, 5, 4, then the undo back to 5.
     assert [m["state"]["combatants"][0]["hp"] for m in missed] == [6, 5, 4, 5]
     assert missed[-1]["event"]["type"] == "undo"
+    await other.close()
     live_one = await act(client, dm, eid, {"type": "next_turn"})
     message = await back.next()
     assert message["version"] == 7 and message["state"] == live_one["state"]
@@ -131,6 +136,43 @@ async def test_reconnect_with_since_gets_exactly_what_it_missed(
     snapshot = await ahead.next()
     assert snapshot["type"] == "snapshot" and snapshot["version"] == 8
     await ahead.close()
+
+
+async def test_a_replay_costlier_than_a_snapshot_gets_a_snapshot(
+    client: httpx.AsyncClient,
+    dm: Json,
+    campaign: Json,
+    live: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13, item 2: replays come from the worker's memory, never rebuilt from the
+    log; what would cost more than a snapshot (frames nobody was sent, or beyond the
+    memory) and what exceeds a link's replay budget gets the snapshot instead."""
+    eid, goblin = await _goblin_fight(client, dm, campaign)
+    base = f"ws://{live}"
+    stream = await dm_stream(base, eid, dm)
+    assert (await stream.next())["version"] == 1
+    await stream.close()  # nobody watches: the next versions are serialised for no one
+    for _ in range(4):
+        last = await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
+    back = await dm_stream(base, eid, dm, since=1)
+    snapshot = await back.next()
+    assert snapshot["type"] == "snapshot" and snapshot["version"] == last["version"]
+    assert snapshot["state"] == last["state"]
+
+    # Within memory and already sent to someone: replayed, up to the budget per user.
+    for _ in range(3):
+        await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
+    version = (await back.until(last["version"] + 3))[-1]["version"]
+    kinds = []
+    monkeypatch.setattr(hub, "REPLAY_REFILL_SECONDS", 3600.0)
+    for _ in range(hub.REPLAY_BURST + 2):
+        again = await dm_stream(base, eid, dm, since=version - 2)
+        kinds.append((await again.next())["type"])
+        await again.close()
+    assert kinds[: hub.REPLAY_BURST] == ["event"] * hub.REPLAY_BURST
+    assert "snapshot" in kinds[hub.REPLAY_BURST :]
+    await back.close()
 
 
 async def test_player_stream_and_link_rotation(
@@ -149,10 +191,12 @@ async def test_player_stream_and_link_rotation(
 
     player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
     snapshot = await player.next()
-    assert snapshot == {"type": "snapshot", "version": 1, "state": public.json()}
-    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 4})
+    assert snapshot == {"type": "snapshot", "seq": 0, "state": public.json()}
+    assert public.json()["seq"] == 0 and public.headers["etag"] == '"0"'
+    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})  # unseen
+    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 3})
     event = await player.next()
-    assert event["type"] == "event" and event["version"] == 2 and event["event"] == {"seq": 2}
+    assert event["type"] == "event" and event["seq"] == 1 and "event" not in event
     assert event["state"]["combatants"][0]["status"] == "bloodied"
 
     # Rotation: the old link is dead at once, and so is the screen opened with it.
@@ -165,7 +209,7 @@ async def test_player_stream_and_link_rotation(
     with pytest.raises(InvalidStatus):
         await Stream.open(f"ws://{live}{link['api_url']}/ws")
     fresh = await Stream.open(f"ws://{live}{new['api_url']}/ws")
-    assert (await fresh.next())["version"] == 2
+    assert (await fresh.next())["seq"] == 0  # a new link starts its own sequence
 
     stranger = await register(client)
     assert_problem(await client.post(f"/api/encounters/{eid}/share", headers=stranger), 404)
@@ -191,7 +235,7 @@ async def test_metrics_count_sockets_and_messages(
     before = (await client.get("/api/metrics")).text
     player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
     await player.next()
-    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
+    await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 4})
     await player.next()
     after = (await client.get("/api/metrics")).text
     opened = "websocket_connections_open"

@@ -48,7 +48,7 @@ class Watch:
 
 
 async def test_player_view_reconnects_from_its_last_version(server: str, browser: Any) -> None:
-    """A dropped socket comes back with ?since=<version> and misses nothing."""
+    """A dropped socket comes back with ?since=<its link's seq> and misses nothing."""
     expect = _expect()
     async with httpx.AsyncClient(base_url=server) as api:
         email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
@@ -84,7 +84,7 @@ async def test_player_view_reconnects_from_its_last_version(server: str, browser
         await expect(page.locator(".play-row")).to_have_count(2)
         await expect(page.locator("#play-live")).to_have_text("live")
         assert len(urls) >= 2
-        assert "since=1" in urls[-1]
+        assert "since=0" in urls[-1]  # the link's own sequence starts at 0
 
         act = await api.post(
             f"/api/encounters/{encounter['id']}/actions", json={"type": "start_combat"}

@@ -292,3 +292,98 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
         assert not errors, errors
     for context in (dm_context, table_context):
         await context.close()
+
+
+async def _signed_in_console(browser: Any, server: str, viewport: dict[str, int]) -> Any:
+    """A started encounter of a party and twelve monsters, open in a signed-in console."""
+    async with httpx.AsyncClient(base_url=server, timeout=60) as api:
+        email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
+        await api.post("/api/auth/register", json={"email": email, "password": "password123"})
+        login = await api.post("/api/auth/login", json={"email": email, "password": "password123"})
+        token = login.json()["access_token"]
+        api.headers["Authorization"] = f"Bearer {token}"
+        campaign = (await api.post("/api/campaigns", json={"name": "C"})).json()
+        encounter = (
+            await api.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Horde"})
+        ).json()
+        eid = encounter["id"]
+        for body in (
+            {"name": "Aria", "kind": "character", "max_hp": 30, "count": 1},
+            {"name": "Bram", "kind": "character", "max_hp": 30, "count": 1},
+            {"name": "Orc", "max_hp": 15, "ac": 13, "count": 12},
+        ):
+            added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
+            assert added.status_code == 201, added.text
+        started = await api.post(f"/api/encounters/{eid}/actions", json={"type": "start_combat"})
+        assert started.status_code == 200, started.text
+    context = await browser.new_context(viewport=viewport, base_url=server)
+    page = await context.new_page()
+    await page.goto("/")
+    await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
+    await page.goto(f"/#/c/{campaign['id']}/e/{eid}")
+    await page.reload()
+    await _expect()(page.locator("#order > li")).to_have_count(14)
+    return page
+
+
+async def test_combat_mode_shows_ten_rows_at_1280_by_800(server: str, browser: Any) -> None:
+    page = await _signed_in_console(browser, server, DESKTOP)
+    await _expect()(page.get_by_role("button", name="Build")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert await page.locator(".sidebar").count() == 0  # the tracker owns the screen
+    visible = await page.locator("#order > li").evaluate_all(
+        "rows => rows.filter(r => { const b = r.getBoundingClientRect();"
+        " const list = r.parentElement.getBoundingClientRect();"
+        " return b.top >= list.top - 1 && b.bottom <= Math.min(list.bottom, innerHeight) + 1;"
+        " }).length"
+    )
+    assert visible >= 10, f"only {visible} rows fit at 1280x800"
+    assert "v1" not in await page.locator(".tracker-head").inner_text()  # no version counter
+
+    # The keyboard's hot path: j selects a row, J adds the next ones, x takes one out
+    # again, t goes to the amount, Enter hits what is selected.
+    expect = _expect()
+    names = await page.locator("#order > li .name").all_inner_texts()
+    for key in ("j", "J", "J"):
+        await page.keyboard.press(key)
+    await expect(page.locator("#order > li.selected")).to_have_count(3)
+    await page.keyboard.press("x")
+    await expect(page.locator("#order > li.selected")).to_have_count(2)
+    await page.keyboard.press("t")
+    await expect(page.get_by_label("Amount", exact=True)).to_be_focused()
+    await page.keyboard.type("2")
+    await page.keyboard.press("Enter")
+    for name in names[:2]:
+        hp = row(page, name).locator(".hp-text")
+        await expect(hp).to_have_text(re.compile(r"^(13/15|28/30)$"))
+    await expect(row(page, names[2]).locator(".hp-text")).to_have_text(
+        re.compile(r"^(15/15|30/30)$")
+    )
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("?")
+    await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Redo")
+    await page.screenshot(path=str(SCREENSHOTS / "console-fourteen-1280.png"))
+    await page.context.close()
+
+
+async def test_the_phone_console_is_one_handed(server: str, browser: Any) -> None:
+    """At 390x844 nothing scrolls sideways and the hot path sits at the bottom."""
+    expect = _expect()
+    page = await _signed_in_console(browser, server, PHONE)
+    widths = await page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"horizontal scroll: {widths}"
+    amount = page.get_by_label("Amount", exact=True)
+    await expect(amount).to_be_in_viewport()
+    box = await amount.bounding_box()
+    assert box and box["y"] > PHONE["height"] / 2, "the amount box is out of the thumb's reach"
+    # Tap a row, tap the amount, type, Enter: the row takes the damage.
+    orc = row(page, "Orc 1")
+    await orc.locator(".who").click()
+    await amount.fill("5")
+    await amount.press("Enter")
+    await expect(orc.locator(".hp-text")).to_have_text("10/15")
+    await page.screenshot(path=str(SCREENSHOTS / "console-fourteen-390.png"))
+    await page.context.close()

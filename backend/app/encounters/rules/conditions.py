@@ -184,7 +184,8 @@ def set_concentration(draft: Draft, action: SetConcentration, _roller: Roller) -
             raise RuleViolation(f"{creature.name} is not concentrating.")
         draft.say(f"{creature.name} stops concentrating on {before}.")
     else:
-        if creature.status == "dead" or creature.incapacitated:
+        # Incapacitated (0 HP brings Unconscious) or dead: no concentration.
+        if creature.status in ("dead", "down", "unconscious", "stable") or creature.incapacitated:
             raise RuleViolation(f"{creature.name} cannot concentrate now.")
         dropped = f" (dropping {before})" if before and before != action.spell else ""
         draft.say(f"{creature.name} concentrates on {action.spell}{dropped}.")

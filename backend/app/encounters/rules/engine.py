@@ -208,6 +208,10 @@ def update_combatant(draft: Draft, action: UpdateCombatant, _roller: Roller) -> 
         else:
             setattr(creature, field, value)
     if "max_hp" in changes:
+        if creature.max_hp_unreduced is not None:
+            # Still halved by 2014 exhaustion: the new maximum is the one halved.
+            creature.max_hp_unreduced = creature.max_hp
+            creature.max_hp //= 2
         creature.hp = min(creature.hp, creature.max_hp)
         if creature.hp == 0 and creature.status in ("active", "delayed"):
             creature.status = "down" if creature.kind != "character" else "unconscious"
@@ -389,9 +393,12 @@ def combat_summary(state: EncounterState) -> dict[str, Any]:
     defeated = [
         c
         for c in state.combatants
-        if c.side == "enemies" and c.kind != "lair" and c.status in ("down", "dead")
+        if c.side == "enemies"
+        and c.kind != "lair"
+        and c.status in ("down", "dead", "unconscious", "stable")
     ]
     xp_total = sum(c.xp for c in defeated)
+    party = [c for c in characters if c.side == "party"]
     return {
         "rounds": state.round,
         "combatants": [
@@ -406,7 +413,7 @@ def combat_summary(state: EncounterState) -> dict[str, Any]:
             for c in state.combatants
         ],
         "xp_total": xp_total,
-        "xp_per_character": xp_total // len(characters) if characters else 0,
+        "xp_per_character": xp_total // len(party) if party else 0,
         "characters": [
             {
                 "combatant_id": c.id,

@@ -10,10 +10,11 @@ const token = decodeURIComponent(window.location.pathname.split("/").filter(Bool
 let shown = null; // the redacted state on screen
 let turnText = "";
 
-/** The DM's player-view options, wherever this server's projection carries them. */
+/** The DM's player-view options, as the server's projection carries them: `round` is
+ * null when the round counter is off, `turn_started_at` set when the turn timer is on,
+ * and the list already starts at the active creature when "active on top" is chosen. */
 function options(state) {
-  const o = { ...(state.settings || {}), ...(state.player_view || {}), ...(state.options || {}), ...state };
-  return { showRound: o.show_round !== false, timer: Boolean(o.turn_timer), activeOnTop: Boolean(o.active_on_top), turnStarted: o.turn_started_at || null };
+  return { showRound: state.round !== null && state.round !== undefined, timer: Boolean(state.turn_started_at), turnStarted: state.turn_started_at || null };
 }
 
 let timerTick = null;
@@ -32,7 +33,7 @@ function renderTimer(opts, state) {
 }
 
 function render(state) {
-  if (shown && state.version < shown.version) return;
+  if (shown && state.seq < shown.seq) return;
   shown = state;
   const opts = options(state);
   document.title = `${state.name} — Player view`;
@@ -55,13 +56,9 @@ function render(state) {
   }
   $("#play-turn").dataset.side = current?.side || "";
 
-  // Whoever's turn it is on top, the rest following in turn order, when the DM asks for it.
-  let listed = state.combatants;
-  const at = listed.findIndex((c) => c.id === state.turn);
-  if (opts.activeOnTop && state.status === "active" && at > 0) listed = [...listed.slice(at), ...listed.slice(0, at)];
   fill(
     $("#play-order"),
-    listed.map((c) => {
+    state.combatants.map((c) => {
       const isTurn = c.id === state.turn && state.status === "active";
       const status = c.delayed ? "delayed" : c.status;
       const hasHp = typeof c.hp === "number" && typeof c.max_hp === "number";
@@ -164,10 +161,10 @@ async function boot() {
       return;
     }
   }
-  stream.start(shown ? shown.version : null);
+  stream.start(shown ? shown.seq : null);
   // Back from a sleeping phone or a dropped network: try now rather than at the next backoff.
   const nudge = () => {
-    if (!stream.stopped && !stream.socket) stream.start(shown ? shown.version : null);
+    if (!stream.stopped && !stream.socket) stream.start(shown ? shown.seq : null);
   };
   window.addEventListener("online", nudge);
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && nudge());

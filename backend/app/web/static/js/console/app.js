@@ -47,8 +47,8 @@ function TopBar() {
     <nav class="top-actions" aria-label="Console">
       ${state && html`<button type="button" class="btn small" aria-pressed=${String(combat)}
         onClick=${() => store.setCombatMode(!combat)}>${combat ? "Build" : "Combat mode"}</button>
-        <button type="button" class="btn small" onClick=${open("settings")}>Encounter settings</button>
-        <button type="button" class="btn small" onClick=${open("share")}>Share player view</button>`}
+        <button type="button" class="btn small" aria-label="Encounter settings" onClick=${open("settings")}><span class="long">Encounter </span>settings</button>
+        <button type="button" class="btn small" aria-label="Share player view" onClick=${open("share")}>Share<span class="long"> player view</span></button>`}
       <button type="button" class="btn small ghost" aria-label="Your settings" onClick=${open("prefs")}>⚙</button>
       <button type="button" class="btn small ghost" aria-label="Keyboard shortcuts" onClick=${open("keys")}>?</button>
       <span id="user-box" class="user"><span class="muted small">${user.display_name || user.email}</span>

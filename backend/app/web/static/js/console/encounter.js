@@ -4,6 +4,7 @@
 import { ApiError, api, session, socketUrl } from "../api.js";
 import { LiveStream } from "../live.js";
 import * as store from "./store.js";
+import { loadCharacters } from "./data.js";
 
 // --- the DM stream ---------------------------------------------------------------------------
 const stream = new LiveStream(
@@ -80,8 +81,15 @@ export function refreshDifficulty() {
 }
 
 // --- reminders: concentration becomes a prompt, legendary lines stay on their row ----------------
-const CONCENTRATION = /^(.+?): concentration check.*?DC (\d+)(?: \((.+)\))?/i;
-const ON_ROW = /legendary action|reaction/i;
+const CONCENTRATION = /^(.+?): concentration check.*?DC (\d+)(?: \(([^)]+)\))?/i;
+const TURN_EVENTS = new Set(["turn_advanced", "turn_reverted", "combat_started", "combat_ended"]);
+
+/** The combatant a reminder line is about ("Goblin 1: DC 13 Wisdom save…"), if any. */
+function aboutWhom(line) {
+  const all = [...(store.encounter.value?.combatants || [])].sort((a, b) => b.name.length - a.name.length);
+  return all.find((c) => line.startsWith(`${c.name}:`) || line.startsWith(`${c.name} `)) || null;
+}
+const LEGENDARY = /legendary actions? left/i;
 const noticed = new Set();
 
 function noticeEvents(items) {
@@ -89,6 +97,9 @@ function noticeEvents(items) {
   for (const event of items) {
     if (noticed.has(event.seq)) continue;
     noticed.add(event.seq);
+    // Ending combat (or undoing that) writes the party's HP to the campaign.
+    if (event.type === "combat_ended" || event.type === "undo" || event.type === "redo") loadCharacters().catch(() => {});
+    if (TURN_EVENTS.has(event.type)) store.clearNotes();
     for (const line of event.reminders || []) {
       const check = CONCENTRATION.exec(line);
       if (check) {
@@ -98,7 +109,10 @@ function noticeEvents(items) {
           continue;
         }
       }
-      if (!ON_ROW.test(line)) store.toast(line, { kind: "reminder" });
+      if (LEGENDARY.test(line)) continue; // the row shows what is left
+      const who = aboutWhom(line);
+      if (who) store.addNote(who.id, line.slice(who.name.length).replace(/^:\s*/, "").trim());
+      else store.toast(line, { kind: "reminder" });
     }
   }
 }

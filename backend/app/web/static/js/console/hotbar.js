@@ -13,6 +13,7 @@ const MODES = { damage: "Damage", heal: "Heal", temp: "Temp HP" };
 
 function Amount({ ids }) {
   const input = useRef(null);
+  const [options, setOptions] = useState(false);
   const [flags, setFlags] = useState({ critical: false, magical: false, silvered: false, adamantine: false });
   const [damageType, setDamageType] = useState("");
   const [attacker, setAttacker] = useState("");
@@ -60,8 +61,10 @@ function Amount({ ids }) {
       <button type="button" class=${`btn danger${armed("damage")}`} onClick=${() => apply("damage")}>Damage</button>
       <button type="button" class=${`btn good${armed("heal")}`} onClick=${() => apply("heal")}>Heal</button>
       <button type="button" class=${`btn${armed("temp")}`} onClick=${() => apply("temp")}>Temp HP</button>
+      <button type="button" class="btn small ghost options-toggle" aria-expanded=${String(options)}
+        onClick=${() => setOptions(!options)}>Options</button>
     </div>
-    <div class="inline-form options">
+    <div class=${`inline-form options${options ? " shown" : ""}`}>
       <label>Type <select aria-label="Damage type" value=${damageType} onChange=${(e) => setDamageType(e.currentTarget.value)}>
         <option value="">untyped</option>${DAMAGE_TYPES.map((t) => html`<option value=${t}>${t}</option>`)}</select></label>
       ${flag("critical", "Critical")}${flag("magical", "Magical")}${flag("silvered", "Silvered")}${flag("adamantine", "Adamantine")}
@@ -89,8 +92,10 @@ function Condition({ ids }) {
       action.duration = { rounds: Number(f.rounds.value), ends: f.ends.value, of };
     }
     if (f.link.value) action.concentration_of = f.link.value;
+    if (f.save.value && f.dc.value) action.save = { ability: f.save.value, dc: Number(f.dc.value) };
     await act(action);
     form.reset();
+    setOpen(false); // one condition at a time: the form folds away again
   });
   const concentrating = state.combatants.filter((c) => c.concentration);
   return html`<details class="hot-condition" open=${open} onToggle=${(e) => setOpen(e.currentTarget.open)}>
@@ -107,6 +112,9 @@ function Condition({ ids }) {
         <option value="">nobody</option>${concentrating.map((c) => html`<option value=${c.id}>${c.name} (${c.concentration})</option>`)}
       </select></label>`}
       ${!concentrating.length && html`<input type="hidden" name="link" value="" />`}
+      <label>Save to end <select name="save" aria-label="Save to end it"><option value="">none</option>
+        ${["str", "dex", "con", "int", "wis", "cha"].map((a) => html`<option value=${a}>${a.toUpperCase()}</option>`)}</select></label>
+      <label class="short">DC <input name="dc" type="number" min="1" max="40" inputmode="numeric" aria-label="Save DC" /></label>
       <button type="submit" class="btn small primary">Add condition</button>
     </form>`}
   </details>`;

@@ -44,6 +44,8 @@ const RUN = {
   previous: previousTurn,
   down: () => (store.moveCursor(1), requestAnimationFrame(scrollToCursor)),
   up: () => (store.moveCursor(-1), requestAnimationFrame(scrollToCursor)),
+  extendDown: () => (store.moveCursor(1, { extend: true }), requestAnimationFrame(scrollToCursor)),
+  extendUp: () => (store.moveCursor(-1, { extend: true }), requestAnimationFrame(scrollToCursor)),
   toggle: store.toggleCursor,
   turn: () => store.current.value && store.selectOnly([store.current.value.id]),
   initiative: openInitiative,

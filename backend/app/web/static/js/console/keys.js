@@ -13,6 +13,8 @@ export const ACTIONS = {
   previous: { key: "p", label: "Previous turn" },
   down: { key: "j", label: "Select the next row" },
   up: { key: "k", label: "Select the previous row" },
+  extendDown: { key: "J", label: "Add the next row to the selection" },
+  extendUp: { key: "K", label: "Add the previous row to the selection" },
   toggle: { key: "x", label: "Add or remove the row from the selection" },
   turn: { key: "c", label: "Select whoever's turn it is" },
   initiative: { key: "r", label: "Roll initiative (party prompt)" },

@@ -92,7 +92,7 @@ export function HomebrewEditor({ block }) {
     store.showStatblock(saved.id);
   });
   const area = (name, label, value) => html`<label class="wide">${label} <span class="muted small">(one per line: “Name. What it does”)</span>
-    <textarea name=${name} rows="3" value=${value}></textarea></label>`;
+    <textarea name=${name} rows="3" value=${value} aria-label=${label}></textarea></label>`;
   return html`<${Modal} title=${block ? `Edit ${b.name}` : "New homebrew stat block"} wide>
     <form id="homebrew-form" class="grid-form" onSubmit=${save}>
       <label class="wide">Name <input name="name" required maxlength="200" value=${b.name} /></label>

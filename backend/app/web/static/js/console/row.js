@@ -4,7 +4,7 @@
 import * as store from "./store.js";
 import { act } from "./encounter.js";
 import { guard } from "./data.js";
-import { html, useState } from "./lib.js";
+import { Component, h, html, useState } from "./lib.js";
 import { confirm } from "./dialogs.js";
 import { STATUS_LABELS, hpFraction } from "../format.js";
 
@@ -61,10 +61,10 @@ function Resources({ c, active }) {
   </span>`;
 }
 
-function Menu({ c, state }) {
+function Menu({ c, status }) {
   const [open, setOpen] = useState(false);
   const [spell, setSpell] = useState("");
-  const active = state.status === "active";
+  const active = status === "active";
   const update = (patch) => guard(() => act({ type: "update_combatant", combatant_id: c.id, ...patch }));
   const concentrate = guard(async (event) => {
     event.preventDefault();
@@ -105,6 +105,13 @@ function Menu({ c, state }) {
         ${c.concentration && html`<button type="button" class="btn small" aria-label=${`End concentration of ${c.name}`}
           onClick=${guard(() => act({ type: "set_concentration", combatant_id: c.id, spell: null }))}>End</button>`}
       </form>
+      ${(c.qualified_defences || []).length > 0 && html`<fieldset class="defences"><legend>Defences that hold only sometimes</legend>
+        ${c.qualified_defences.map(
+          (d, i) => html`<label class="check" key=${i}><input type="checkbox" checked=${d.active}
+            onChange=${(e) => update({ qualified_defences: c.qualified_defences.map((x, j) => (j === i ? { ...x, active: e.currentTarget.checked } : x)) })()} />
+            ${d.kind} to ${d.text}</label>`,
+        )}
+      </fieldset>`}
       <div class="inline-form">
         <label>Side <select value=${c.side || (c.kind === "character" ? "party" : "enemies")} aria-label=${`Side of ${c.name}`}
           onChange=${(e) => update({ side: e.currentTarget.value })()}>
@@ -129,9 +136,8 @@ function Initiative({ c }) {
     onKeyDown=${(e) => e.key === "Enter" && e.currentTarget.blur()} />`;
 }
 
-export function Row({ c, state, selected, cursor }) {
-  const isTurn = state.status === "active" && state.turn === c.id;
-  const active = state.status === "active";
+function RowView({ c, status, isTurn, selected, cursor }) {
+  const active = status === "active";
   const down = DOWN.includes(c.status);
   const cls = ["row", c.kind, isTurn && "current", selected && "selected", cursor && "cursor", c.hidden && "is-hidden", down && "is-down"]
     .filter(Boolean)
@@ -145,6 +151,7 @@ export function Row({ c, state, selected, cursor }) {
       onClick=${(e) => store.select(c.id, { toggle: e.ctrlKey || e.metaKey, range: e.shiftKey })}>
       <span class="name">${c.name}</span>
       ${c.alias && html`<span class="alias muted small">“${c.alias}”</span>`}
+      ${c.ac !== null && c.ac !== undefined && html`<span class="who-ac muted">AC ${c.ac}</span>`}
     </button>
     <span class="tags">
       ${c.kind === "character" ? html`<span class="badge kind">PC</span>` : c.kind !== "monster" && html`<span class="badge kind">${c.kind}</span>`}
@@ -153,6 +160,7 @@ export function Row({ c, state, selected, cursor }) {
       ${c.surprised && html`<span class="badge">surprised</span>`}
       ${c.concentration && html`<span class="badge conc" title="Concentrating">◎ ${c.concentration}</span>`}
       <${Chips} c=${c} />
+      ${(store.notes.value[c.id] || []).map((line) => html`<span class="note" key=${line}>⚑ ${line}</span>`)}
       ${dying && html`<${DeathSaves} c=${c} />`}
     </span>
     <${Resources} c=${c} active=${active} />
@@ -163,6 +171,25 @@ export function Row({ c, state, selected, cursor }) {
         </span>`
       : html`<span class="hp"></span>`}
     <span class="ac" title="Armour class">${c.ac ?? ""}</span>
-    <${Menu} c=${c} state=${state} />
+    <${Menu} c=${c} status=${status} />
   </li>`;
+}
+
+/** A row re-renders only when its combatant or its place in the fight changed: every
+ * state is new JSON, so the combatant is compared by its serialised form. */
+export class Row extends Component {
+  shouldComponentUpdate(next) {
+    const p = this.props;
+    return (
+      p.selected !== next.selected ||
+      p.cursor !== next.cursor ||
+      p.status !== next.status ||
+      p.isTurn !== next.isTurn ||
+      (p.c !== next.c && JSON.stringify(p.c) !== JSON.stringify(next.c))
+    );
+  }
+
+  render(props) {
+    return h(RowView, props);
+  }
 }

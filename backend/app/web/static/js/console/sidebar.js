@@ -131,9 +131,18 @@ export function EditCharacter({ character }) {
   <//>`;
 }
 
+function hpOf(character, combatant) {
+  if (combatant && store.encounter.value?.status === "active") return `${combatant.hp}/${combatant.max_hp} HP in combat`;
+  return `${character.current_hp}/${character.max_hp} HP`;
+}
+
 export function Characters() {
   const [adding, setAdding] = useState(false);
   if (!store.campaignId.value) return null;
+  // In the open encounter a character's HP are the encounter's, live from the stream.
+  const fighting = new Map(
+    (store.encounter.value?.combatants || []).filter((c) => c.character_id).map((c) => [c.character_id, c]),
+  );
   return html`<section class="card" aria-labelledby="characters-title">
     <h2 id="characters-title">Characters</h2>
     <ul id="character-list" class="pick-list">
@@ -141,7 +150,7 @@ export function Characters() {
       ${store.characters.value.map(
         (c) => html`<li key=${c.id} class="pick-row">
           <span class="grow"><strong>${c.name}</strong>
-            <span class="muted small"> Lv ${c.level} · AC ${c.ac} · ${c.current_hp}/${c.max_hp} HP</span></span>
+            <span class="muted small"> Lv ${c.level} · AC ${c.ac} · ${hpOf(c, fighting.get(c.id))}</span></span>
           <button type="button" class="btn small ghost" aria-label=${`Edit ${c.name}`}
             onClick=${() => store.openDialog({ kind: "character", character: c })}>Edit</button>
           <button type="button" class="btn small ghost" aria-label=${`Delete ${c.name}`}

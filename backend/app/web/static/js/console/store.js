@@ -35,6 +35,7 @@ export const statblock = signal(null); // {id} shown in the panel
 export const dialog = signal(null); // {kind, ...}: one modal at a time
 export const toasts = signal({}); // kind -> {id, text, undo, redo}
 export const checks = signal([]); // pending concentration checks
+export const notes = signal({}); // combatant id -> this turn's reminders for that row
 export const hotMode = signal("damage"); // what Enter in the amount box does
 export const focusRequest = signal(0); // bumped to focus the amount box
 
@@ -140,6 +141,7 @@ export function closeEncounter() {
     cursor.value = null;
     difficulty.value = null;
     checks.value = [];
+    notes.value = {};
     rolls.value = [];
     live.value = "offline";
   });
@@ -149,7 +151,7 @@ export function closeEncounter() {
 export function applyState(state, { force = false } = {}) {
   const now = encounter.value;
   if (!now || state.id !== now.id) return;
-  if (!force && state.version < now.version) return;
+  if (!force && state.version <= now.version) return;
   batch(() => {
     if (now.status !== state.status && state.status === "active") combatMode.value = true;
     encounter.value = state;
@@ -209,15 +211,17 @@ export function selectOnly(ids) {
 
 export const clearSelection = () => (selection.value = []);
 
-/** j/k: move the cursor one row and select just that row. */
-export function moveCursor(step) {
+/** j/k: move the cursor one row and select just that row (J/K: add it to the selection). */
+export function moveCursor(step, { extend = false } = {}) {
   const ids = rows.value.map((c) => c.id);
   if (!ids.length) return null;
-  const at = ids.indexOf(cursor.value ?? current.value?.id);
-  const next = ids[at < 0 ? (step > 0 ? 0 : ids.length - 1) : (at + step + ids.length) % ids.length];
+  // The first press lands on whoever's turn it is (or the first row), the next ones move.
+  const at = ids.indexOf(cursor.value);
+  const start = ids.includes(current.value?.id) ? current.value.id : ids[0];
+  const next = at < 0 ? start : ids[(at + step + ids.length) % ids.length];
   batch(() => {
     cursor.value = next;
-    selection.value = [next];
+    selection.value = extend ? [...new Set([...selection.value, next])] : [next];
   });
   return next;
 }
@@ -263,6 +267,14 @@ export function dismiss(kind, id = null) {
   const next = { ...toasts.value };
   delete next[kind];
   toasts.value = next;
+}
+
+// --- reminders that belong to a row (saves to end a condition, surprise, death saves) -----
+/** A new turn: the last turn's row reminders are done with. */
+export const clearNotes = () => Object.keys(notes.value).length && (notes.value = {});
+export function addNote(id, line) {
+  const mine = notes.value[id] || [];
+  if (!mine.includes(line)) notes.value = { ...notes.value, [id]: [...mine, line] };
 }
 
 // --- concentration checks ----------------------------------------------------------------------------

@@ -86,7 +86,10 @@ export function Tracker() {
     <h3 id="order-title" class="sr-only">Initiative order</h3>
     <div class="order-head" aria-hidden="true"><span>Init</span><span>Name</span><span></span><span></span><span>HP</span><span>AC</span><span></span></div>
     <ol id="order" class=${`order${state.status === "ended" ? " ended" : ""}`} aria-labelledby="order-title">
-      ${rows.map((c) => html`<${Row} key=${c.id} c=${c} state=${state} selected=${chosen.has(c.id)} cursor=${cursor === c.id} />`)}
+      ${rows.map(
+        (c) => html`<${Row} key=${c.id} c=${c} status=${state.status} isTurn=${state.status === "active" && state.turn === c.id}
+          selected=${chosen.has(c.id)} cursor=${cursor === c.id} />`,
+      )}
     </ol>
     ${!rows.length && html`<p id="order-empty" class="muted">Nobody here yet: add the party and some monsters.</p>`}
     <${Hotbar} />
