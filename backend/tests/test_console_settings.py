@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api import add, new_encounter
-from tests.conftest import assert_problem, register
+from tests.api import add, add_co_dm, new_encounter
+from tests.conftest import assert_problem, register, unique_email
 
 Json = dict[str, Any]
 URL = "/api/auth/me/settings"
@@ -120,11 +120,8 @@ async def test_monster_hp_setting_applies_without_an_explicit_choice(
     assert average["state"]["combatants"][-1]["max_hp"] == 7
 
     # A co-DM adding to the same encounter gets their own setting (average).
-    co_dm = await register(client)
-    me = (await client.get("/api/auth/me", headers=co_dm)).json()
-    r = await client.post(
-        f"/api/campaigns/{campaign['id']}/members", json={"email": me["email"]}, headers=dm
-    )
-    assert r.status_code == 201, r.text
+    email = unique_email()
+    co_dm = await register(client, email)
+    await add_co_dm(client, dm, campaign, email)
     theirs = await add(client, co_dm, eid, {"statblock_id": "srd-goblin"})
     assert theirs["events"][0]["data"]["rolls"] == []

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from pydantic import BaseModel
 
-from app.deps import CurrentUser, SessionDep
+from app.campaigns.dependencies import MemberCampaign
+from app.deps import CurrentUser, CurrentUserId, SessionDep
 from app.encounters.dependencies import MemberEncounter
 from app.encounters.service import state_of
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
@@ -220,6 +221,43 @@ async def delete_statblock(statblock_id: str, user: CurrentUser, session: Sessio
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+campaign_router = APIRouter(prefix="/api/campaigns/{campaign_id}/statblocks", tags=["statblocks"])
+
+
+@campaign_router.get("", response_model=Page[StatBlockSummary], responses=READ_ERRORS)
+async def shared_statblocks(
+    campaign: MemberCampaign, session: SessionDep, page: PageDep
+) -> Page[StatBlockSummary]:
+    """The homebrew its DMs share with this campaign (any DM may field these here)."""
+    items, total = await repository.shared_with(
+        session, campaign.id, limit=page.limit, offset=page.offset
+    )
+    return Page(items=[summary_of(b) for b in items], total=total)
+
+
+@campaign_router.put(
+    "/{statblock_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS
+)
+async def share_statblock(
+    statblock_id: str, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Share your homebrew with a campaign you DM: its DMs may then add it to its
+    encounters (while you stay one of them). Unshared, only you may."""
+    await service.share(session, campaign.id, statblock_id, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@campaign_router.delete(
+    "/{statblock_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS
+)
+async def unshare_statblock(
+    statblock_id: str, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Stop sharing your homebrew with the campaign (combatants already made stay)."""
+    await service.unshare(session, campaign.id, statblock_id, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @combatant_router.get(
     "/{encounter_id}/combatants/{combatant_id}/statblock",
     response_model=StatBlockOut,
@@ -227,18 +265,20 @@ async def delete_statblock(statblock_id: str, user: CurrentUser, session: Sessio
     summary="The stat block a combatant was made from",
 )
 async def combatant_statblock(
-    encounter: MemberEncounter, combatant_id: str, session: SessionDep
+    encounter: MemberEncounter, combatant_id: str, user_id: CurrentUserId, session: SessionDep
 ) -> StatBlockOut:
     """For the console's stat block panel: the block behind a combatant added from
-    one (its ``statblock_id``), for any DM of the encounter's campaign, a co-DM
-    included when the block is another DM's homebrew. 404 when the combatant is
-    unknown, was typed in by hand or is a character, or its homebrew was deleted."""
+    one (its ``statblock_id``), for a DM of the encounter's campaign who may field
+    it there: the SRD's, their own homebrew, or homebrew shared with the campaign.
+    404 when the combatant is unknown, was typed in by hand or is a character, or
+    its homebrew was deleted or is another DM's, unshared."""
     combatant = state_of(encounter).find(combatant_id)
     if combatant is None:
         raise NotFound(f"No combatant {combatant_id} in this encounter.")
     block = await service.for_combatant(
         session,
         campaign_id=encounter.campaign_id,
+        user_id=user_id,
         statblock_id=combatant.statblock_id,
         combatant=combatant.name,
     )

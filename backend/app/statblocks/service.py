@@ -2,8 +2,10 @@
 (:mod:`app.encounters.combatants` turns a stat block into combatants).
 
 A homebrew stat block belongs to its owner: only they see, change or delete
-it. Adding one to an encounter is allowed when its owner DMs (owns or co-DMs)
-the encounter's campaign, so a co-DM can field the owner's monsters.
+it, and only they may add it to an encounter, unless they share it with a
+campaign they DM (``PUT /api/campaigns/{id}/statblocks/{statblock_id}``): then
+every DM of that campaign may field it there, for as long as the owner stays
+one of its DMs.
 """
 
 from __future__ import annotations
@@ -88,14 +90,19 @@ async def get_visible(session: AsyncSession, statblock_id: str, user: User) -> S
 
 
 async def for_combatant(
-    session: AsyncSession, *, campaign_id: str, statblock_id: str | None, combatant: str
+    session: AsyncSession,
+    *,
+    campaign_id: str,
+    user_id: str,
+    statblock_id: str | None,
+    combatant: str,
 ) -> StatBlock:
-    """The stat block a combatant was made from, as the campaign's DMs may use it
-    (the SRD's, or homebrew of one of them): a co-DM reads the owner's homebrew
-    monsters' blocks here though search does not show them."""
+    """The stat block a combatant was made from, if ``user_id`` may field it in the
+    campaign: the SRD's, their own homebrew, or homebrew shared with the campaign
+    (so a co-DM reads a shared block here though search keeps it to its owner)."""
     block = None
     if statblock_id is not None:
-        block = await repository.get_for_campaign(session, statblock_id, campaign_id)
+        block = await repository.get_for_campaign(session, statblock_id, campaign_id, user_id)
     if block is None:
         raise StatBlockNotFound(f"{combatant} has no stat block (any longer).")
     return block
@@ -167,3 +174,15 @@ async def update(session: AsyncSession, block: StatBlock, changes: dict[str, Any
 
 async def remove(session: AsyncSession, block: StatBlock) -> None:
     await repository.remove(session, block)
+
+
+async def share(session: AsyncSession, campaign_id: str, statblock_id: str, user: User) -> None:
+    """The user shares their homebrew with a campaign they DM (checked by the router)."""
+    block = await get_own(session, statblock_id, user)
+    await repository.share(session, campaign_id=campaign_id, statblock_id=block.id)
+
+
+async def unshare(session: AsyncSession, campaign_id: str, statblock_id: str, user: User) -> None:
+    block = await get_own(session, statblock_id, user)
+    if await repository.unshare(session, campaign_id=campaign_id, statblock_id=block.id) == 0:
+        raise StatBlockNotFound(f"{block.name} is not shared with this campaign.")

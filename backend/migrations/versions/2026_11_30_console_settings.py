@@ -1,7 +1,7 @@
 """user_settings: each user's console settings (keybindings, HP and roll preferences)
 
 Revision ID: 20261130_console_settings
-Revises: 20261130_streams
+Revises: 20261130_accounts_tokens
 Create Date: 2026-11-30 07:50:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '20261130_console_settings'
-down_revision: str | None = '20261130_streams'
+down_revision: str | None = '20261130_accounts_tokens'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.api import add, new_encounter
-from tests.conftest import assert_problem, register
+from tests.api import add, add_co_dm, new_encounter
+from tests.conftest import assert_problem, register, unique_email
 from tests.statblocks.test_api import Headers, homebrew
 
 Json = dict[str, Any]
@@ -33,23 +33,24 @@ async def test_a_monster_shows_the_block_it_came_from(
     assert block == (await client.get("/api/statblocks/srd-adult-red-dragon", headers=dm)).json()
 
 
-async def test_a_co_dm_reads_the_owners_homebrew_through_the_combatant(
+async def test_a_co_dm_reads_shared_homebrew_through_the_combatant(
     client: httpx.AsyncClient, dm: Headers, campaign: Json
 ) -> None:
     owlbear = await homebrew(client, dm)
     eid = (await new_encounter(client, dm, campaign))["id"]
     (made,) = (await add(client, dm, eid, {"statblock_id": owlbear["id"]}))["state"]["combatants"]
-    co_dm = await register(client)
-    email = (await client.get("/api/auth/me", headers=co_dm)).json()["email"]
-    r = await client.post(
-        f"/api/campaigns/{campaign['id']}/members", json={"email": email}, headers=dm
-    )
-    assert r.status_code == 201, r.text
-    # Search and the block's own address keep homebrew private...
-    assert_problem(await client.get(f"/api/statblocks/{owlbear['id']}", headers=co_dm), 404)
-    # ...but the combatant's block is the campaign's to read.
+    assert (await client.get(url(eid, made["id"]), headers=dm)).json()["name"] == "Glimmer Owlbear"
+    email = unique_email()
+    co_dm = await register(client, email)
+    await add_co_dm(client, dm, campaign, email)
+    # Unshared homebrew stays its owner's, behind a combatant too...
+    assert_problem(await client.get(url(eid, made["id"]), headers=co_dm), 404)
+    # ...shared with the campaign, its DMs read it there (not at its own address).
+    shared = f"/api/campaigns/{campaign['id']}/statblocks/{owlbear['id']}"
+    assert (await client.put(shared, headers=dm)).status_code == 204
     r = await client.get(url(eid, made["id"]), headers=co_dm)
     assert r.status_code == 200 and r.json()["name"] == "Glimmer Owlbear"
+    assert_problem(await client.get(f"/api/statblocks/{owlbear['id']}", headers=co_dm), 404)
     stranger = await register(client)
     assert_problem(await client.get(url(eid, made["id"]), headers=stranger), 404)
     assert_problem(await client.get(url(eid, made["id"])), 401)

@@ -62,6 +62,7 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     redo_ok = await _server_knows(server, "redo")
     flags_ok = await _server_knows(server, "magical")
     settings_ok = await _server_knows(server, "/api/auth/me/settings")
+    view_options_ok = await _server_knows(server, "turn_timer")
 
     dm_context = await browser.new_context(viewport=DESKTOP, base_url=server)
     dm = await dm_context.new_page()
@@ -262,6 +263,18 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     assert not await axe_violations(dm), await axe_violations(dm)
     await dm.screenshot(path=str(SCREENSHOTS / "console-statblock-1280.png"))
     await dm.get_by_role("button", name="← Log").click()
+
+    # The DM's player-view options: no round counter, a turn timer.
+    if view_options_ok:
+        await dm.get_by_role("button", name="Encounter settings").click()
+        options = dm.get_by_role("dialog", name="Encounter settings")
+        await options.get_by_label("Show the round counter").uncheck()
+        await options.get_by_label("Show a turn timer").check()
+        await options.get_by_role("button", name="Save settings").click()
+        await expect(table.locator("#play-round")).to_be_hidden(timeout=TABLE_MS)
+        await expect(table.locator("#play-timer")).to_have_text(
+            re.compile(r"^\d+:\d\d$"), timeout=TABLE_MS
+        )
 
     # End combat, confirmed, with the summary (Aria dealt the fireball as the attacker).
     await dm.get_by_role("button", name="End combat").click()

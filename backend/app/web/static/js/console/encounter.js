@@ -143,7 +143,7 @@ async function send(method, path, body, quiet) {
     noticeEvents(result.events);
     store.applyState(result.state);
     store.pruneChecks();
-    if (body?.type === "add_combatants" || path.endsWith("/combatants") || ["remove_combatant", "update_combatant", "undo", "redo"].includes(body?.type)) refreshDifficulty();
+    if (body?.type === "add_combatants" || path.endsWith("/combatants") || ["remove_combatant", "update_combatant", "update_settings", "undo", "redo"].includes(body?.type)) refreshDifficulty();
     const said = TOASTED[body?.type];
     if (said && !quiet && result.events.length) {
       const text = result.events.map((e) => e.text).join(" ");
