@@ -371,8 +371,8 @@ class EncounterState(Model):
     # When the current turn began (server time), and when the turn as the table
     # sees it began (it stays put through hidden creatures' turns). Set by the
     # service, which owns the clock; null outside combat.
-    turn_started_at: dt.datetime | None = None
-    public_turn_started_at: dt.datetime | None = None
+    turn_started_at: dt.datetime | None = Field(default=None, strict=False)
+    public_turn_started_at: dt.datetime | None = Field(default=None, strict=False)
 
     def find(self, cid: str) -> Combatant | None:
         for combatant in self.combatants:
