@@ -11,7 +11,8 @@ overrides), served by Gunicorn (2 workers, production settings), it prints:
    player-view link made before them. The DM's frame latency (action request sent ->
    the DM socket's frame for that version) over ``--actions`` actions, first idle, then
    while ``--replayers`` anonymous clients join the player stream with ``?since=0`` in a
-   loop (each: connect, read its catch-up, close, again). Printed: p50/p95 both ways and
+   loop (each: connect, read its catch-up, stay a second, close, again), from a
+   process of their own; idle and loaded runs are interleaved. Printed: p50/p95 both ways and
    loaded / idle (the target: within 2x), and how many joins were served.
 2. **Stalled sockets.** ``--stalled`` DM sockets that never read, while the DM sends 30
    frames of about 465 KB: how long until every one was aborted, the open-sockets gauge
@@ -26,10 +27,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import multiprocessing as mp
 import os
 import socket
 import sys
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
+HOLD_SECONDS = 1.0
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -138,15 +142,31 @@ async def dm_latencies(
     return out
 
 
-async def replayer(ws: str, fight: dict[str, Any], stop: asyncio.Event, served: list[str]) -> None:
-    url = f"{ws}{fight['link']['api_url']}/ws?since=0"
+async def replayer(url: str, stop: asyncio.Event, served: list[str]) -> None:
+    """Join with ``?since=0``, read the catch-up, stay a moment, leave; again."""
     while not stop.is_set():
         try:
             async with connect(url, max_size=None, open_timeout=20) as sock:
                 text = str(await asyncio.wait_for(sock.recv(), 20))
                 served.append("snapshot" if '"type":"snapshot"' in text else "replay")
-        except Exception:
+                await asyncio.sleep(HOLD_SECONDS)
+        except Exception:  # counted as failed
             served.append("failed")
+
+
+def replayers_process(url: str, count: int, conn: Connection) -> None:
+    """The replaying clients, in a process of their own (not the DM's event loop)."""
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        served: list[str] = []
+        tasks = [asyncio.create_task(replayer(url, stop, served)) for _ in range(count)]
+        await asyncio.to_thread(conn.recv)  # "stop"
+        stop.set()
+        await asyncio.gather(*tasks)
+        conn.send({k: served.count(k) for k in ("snapshot", "replay", "failed")})
+
+    asyncio.run(run())
 
 
 async def bench_replays(base: str, args: argparse.Namespace) -> None:
@@ -154,16 +174,22 @@ async def bench_replays(base: str, args: argparse.Namespace) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         print(f"setting up: an encounter with {args.events} events ...", flush=True)
         fight = await setup(http, args.events)
-        idle = await dm_latencies(http, ws, fight, args.actions)
-        stop = asyncio.Event()
-        served: list[str] = []
-        tasks = [
-            asyncio.create_task(replayer(ws, fight, stop, served)) for _ in range(args.replayers)
-        ]
-        await asyncio.sleep(1.0)  # let the joins get going
-        loaded = await dm_latencies(http, ws, fight, args.actions)
-        stop.set()
-        await asyncio.gather(*tasks)
+        idle: list[float] = []
+        loaded: list[float] = []
+        counts: dict[str, int] = {}
+        url = f"{ws}{fight['link']['api_url']}/ws?since=0"
+        # Idle and loaded interleaved, so the machine's own ups and downs hit both.
+        for _ in range(2):
+            idle += await dm_latencies(http, ws, fight, args.actions // 2)
+            parent, child = mp.Pipe()
+            proc = mp.Process(target=replayers_process, args=(url, args.replayers, child))
+            proc.start()
+            await asyncio.sleep(1.0)  # let the joins get going
+            loaded += await dm_latencies(http, ws, fight, args.actions // 2)
+            parent.send("stop")
+            for k, v in (await asyncio.to_thread(parent.recv)).items():
+                counts[k] = counts.get(k, 0) + v
+            proc.join()
     print(f"\n1. DM frame latency, {args.actions} actions, ms (encounter of {args.events} events)")
     print(
         f"   idle:                          p50 {pct(idle, 50) * 1000:7.1f}  p95 {pct(idle, 95) * 1000:7.1f}"
@@ -176,8 +202,7 @@ async def bench_replays(base: str, args: argparse.Namespace) -> None:
         f"   loaded / idle:                 p50 {pct(loaded, 50) / pct(idle, 50):7.2f}x"
         f" p95 {pct(loaded, 95) / pct(idle, 95):7.2f}x   (target: within 2x)"
     )
-    counts = {k: served.count(k) for k in ("snapshot", "replay", "failed")}
-    print(f"   joins served meanwhile: {counts}")
+    print(f"   joins served meanwhile (each held {HOLD_SECONDS} s): {counts}")
 
 
 def stalled_socket(base: str, path: str, token: str) -> socket.socket:
@@ -204,7 +229,11 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
         fight = await setup(http, 0, notes=7700)
         state = await http.get(f"/api/encounters/{fight['eid']}", headers=fight["dm"])
         size_kb = len(state.content) / 1024
-        before = (await http.get("/api/metrics")).text
+        # tests.servers.gunicorn gives the server this scrape token.
+        from tests.servers import METRICS_TOKEN
+
+        scrape = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        before = (await http.get("/api/metrics", headers=scrape)).text
         rss_before = _workers_rss_mb(master)
         socks = [
             stalled_socket(base, f"/api/encounters/{fight['eid']}/ws", fight["token"])
@@ -212,7 +241,7 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
         ]
         opened = "websocket_connections_open"
         for _ in range(200):
-            now = (await http.get("/api/metrics")).text
+            now = (await http.get("/api/metrics", headers=scrape)).text
             if _metric(now, opened) - _metric(before, opened) >= args.stalled:
                 break
             await asyncio.sleep(0.05)
@@ -224,12 +253,12 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
         gone_after = float("nan")
         deadline = time.perf_counter() + 60
         while time.perf_counter() < deadline:
-            now = (await http.get("/api/metrics")).text
+            now = (await http.get("/api/metrics", headers=scrape)).text
             if _metric(now, opened) <= _metric(before, opened):
                 gone_after = time.perf_counter() - started
                 break
             await asyncio.sleep(0.1)
-        after = (await http.get("/api/metrics")).text
+        after = (await http.get("/api/metrics", headers=scrape)).text
         rss_after = _workers_rss_mb(master)
         for sock in socks:
             sock.close()

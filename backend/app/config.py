@@ -28,6 +28,7 @@ EXAMPLE_SECRETS = frozenset(
     }
 )
 MIN_SECRET_BYTES = 32
+MIN_TOKEN_BYTES = 24
 DEFAULT_WORKERS = 3
 
 
@@ -54,9 +55,19 @@ class Settings(BaseSettings):
     web_concurrency: int | None = Field(default=None, ge=1, le=64)
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    # Login throttling: attempts allowed per window, per email and per client address.
-    login_attempts: int = Field(default=10, ge=1)
-    login_window_seconds: int = Field(default=60, ge=1)
+    # Login throttling (app/auth/throttle.py; README, Operations): verified attempts
+    # per window for an account-and-address pair, failures from one address, and
+    # failures against one account beyond which only clean pairs are verified.
+    login_attempts: int = Field(default=10, ge=1, le=1_000_000)
+    login_address_attempts: int = Field(default=100, ge=1, le=1_000_000)
+    login_account_attempts: int = Field(default=50, ge=1, le=1_000_000)
+    login_window_seconds: int = Field(default=60, ge=1, le=7 * 24 * 3600)
+    # Registrations per client address per window.
+    register_attempts: int = Field(default=10, ge=1, le=1_000_000)
+    register_window_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    # The bearer token Prometheus (or Azure Monitor's agent) sends to scrape
+    # /api/metrics. Unset: the endpoint is off (404).
+    metrics_token: str | None = Field(default=None, min_length=1, max_length=512)
     # What a client may send (README, "Limits"): request bodies, and WebSocket messages
     # in size and in rate (a token bucket per socket: a burst, then so many a second).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
@@ -64,6 +75,11 @@ class Settings(BaseSettings):
     ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
     ws_messages_per_second: float = Field(default=2.0, gt=0)
     ws_message_burst: int = Field(default=10, ge=1)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -112,6 +128,12 @@ class Settings(BaseSettings):
             raise ConfigError(
                 f"JWT_SECRET is too short ({len(secret.encode())} bytes); "
                 f"use at least {MIN_SECRET_BYTES} random bytes"
+            )
+        if self.metrics_token is not None and len(self.metrics_token.encode()) < MIN_TOKEN_BYTES:
+            raise ConfigError(
+                f"METRICS_TOKEN is too short ({len(self.metrics_token.encode())} bytes); "
+                f"use at least {MIN_TOKEN_BYTES} random bytes, or leave it unset to turn "
+                "/api/metrics off"
             )
 
     def check_workers(self, workers: int) -> None:

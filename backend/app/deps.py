@@ -64,13 +64,28 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/auth/login.")
 
 
+async def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The raw access token, for routes that check it in transactions of their own
+    (after a password check, like login: app.auth.lifecycle)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
 async def user_for_token(session: AsyncSession, settings: Settings, token: str) -> User:
     """The user an access token stands for; :class:`InvalidToken` for anything else.
     Requests (:func:`get_current_user`) and the DM's WebSocket both authenticate here."""
-    user_id = decode_token(token, secret=settings.jwt_secret)
-    user = await users.get_user(session, user_id)
+    claims = decode_token(token, secret=settings.jwt_secret)
+    user = await users.get_user(session, claims.user_id)
     if user is None:
         raise InvalidToken("The access token's user no longer exists.")
+    if user.token_generation != claims.generation:
+        raise InvalidToken("The access token was revoked; sign in again.")
     return user
 
 
@@ -88,14 +103,22 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 async def get_current_user_id(
+    session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The token's user id without loading the user: for hot paths whose own query
-    checks membership anyway (a deleted user is a member of nothing: 404)."""
+    """The token's user id without loading the whole user: for hot paths whose own
+    query checks membership. The token's generation is still checked (one indexed
+    column read), so a token revoked by sign-out-everywhere is refused here too."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
-    return decode_token(credentials.credentials, secret=settings.jwt_secret)
+    claims = decode_token(credentials.credentials, secret=settings.jwt_secret)
+    generation = await users.token_generation(session, claims.user_id)
+    if generation is None:
+        raise InvalidToken("The access token's user no longer exists.")
+    if generation != claims.generation:
+        raise InvalidToken("The access token was revoked; sign in again.")
+    return claims.user_id
 
 
 CurrentUserId = Annotated[str, Depends(get_current_user_id)]

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app import __version__
 from app.auth.router import router as auth_router
 from app.body_limit import BodyLimitMiddleware
+from app.campaigns.router import invitations_router
 from app.campaigns.router import router as campaigns_router
 from app.characters.router import router as characters_router
 from app.config import Settings, get_settings
@@ -29,6 +30,7 @@ from app.observability.router import router as operations_router
 from app.problems import document_problems, install_handlers
 from app.realtime.hub import Abortable, Hub
 from app.realtime.router import router as realtime_router
+from app.statblocks.router import campaign_router as campaign_statblocks_router
 from app.statblocks.router import router as statblocks_router
 from app.statblocks.srd import srd_attribution
 from app.web.router import router as web_router
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         operations_router,
         auth_router,
         campaigns_router,
+        invitations_router,
+        campaign_statblocks_router,
         characters_router,
         campaign_encounters_router,
         encounters_router,

@@ -1,20 +1,22 @@
 """Every table, imported in one place for Alembic and the metadata tests."""
 
-from app.auth.models import LoginFailure, User
-from app.campaigns.models import Campaign, CampaignMember
+from app.auth.models import ThrottleCounter, User
+from app.campaigns.models import Campaign, CampaignInvitation, CampaignMember
 from app.characters.models import Character
 from app.db import Base
 from app.encounters.models import Encounter, EncounterEvent
-from app.statblocks.models import StatBlock
+from app.statblocks.models import StatBlock, StatBlockShare
 
 __all__ = [
     "Base",
     "Campaign",
+    "CampaignInvitation",
     "CampaignMember",
     "Character",
     "Encounter",
     "EncounterEvent",
-    "LoginFailure",
     "StatBlock",
+    "StatBlockShare",
+    "ThrottleCounter",
     "User",
 ]

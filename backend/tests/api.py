@@ -32,12 +32,25 @@ async def add(client: httpx.AsyncClient, headers: dict[str, str], eid: str, body
 
 
 async def add_co_dm(
-    client: httpx.AsyncClient, owner: dict[str, str], campaign: Json, email: str
+    client: httpx.AsyncClient,
+    owner: dict[str, str],
+    campaign: Json,
+    email: str,
+    password: str = "correct horse battery",
 ) -> str:
-    """Make the account with ``email`` a co-DM of ``campaign``; its user id."""
+    """Make the account with ``email`` a co-DM of ``campaign``: the owner invites it,
+    it signs in with ``password`` (``conftest.register``'s default) and accepts.
+    Returns its user id."""
     r = await client.post(
         f"/api/campaigns/{campaign['id']}/members", json={"email": email}, headers=owner
     )
-    assert r.status_code == 201, r.text
-    user_id: str = r.json()["user_id"]
+    assert r.status_code == 202, r.text
+    invitation = r.json()["id"]
+    r = await client.post("/api/auth/login", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    invitee = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    r = await client.post(f"/api/invitations/{invitation}/accept", headers=invitee)
+    assert r.status_code == 200, r.text
+    me = await client.get("/api/auth/me", headers=invitee)
+    user_id: str = me.json()["id"]
     return user_id

@@ -27,9 +27,11 @@ from app.config import Settings
 from app.db import create_engine
 from app.main import create_app
 from tests import pgbouncer
+from tests.servers import METRICS_TOKEN
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 # With TEST_PGBOUNCER=1 (scripts/test.sh --pgbouncer) the suite runs on PostgreSQL only,
@@ -109,6 +111,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "cors_origins": ["https://table.example"],
         "login_attempts": 5,
         "login_window_seconds": 60,
+        "metrics_token": METRICS_TOKEN,
+        # Tests share addresses (see `client`) and register many users each.
+        "register_attempts": 1_000_000,
     }
     values.update(overrides)
     return Settings(**values)
@@ -138,7 +143,7 @@ async def register(
     """Register a user and return Authorization headers for them."""
     email = email or unique_email()
     r = await client.post("/api/auth/register", json={"email": email, "password": password})
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
     r = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

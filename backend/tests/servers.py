@@ -15,6 +15,9 @@ from pathlib import Path
 
 import httpx
 
+# The scrape token of every test server and app (tests.conftest re-exports it).
+METRICS_TOKEN = "test-metrics-scrape-token-0123456789"
+
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 
@@ -101,6 +104,9 @@ def gunicorn_instance(
         **os.environ,
         **app_database_env(database_url),
         "JWT_SECRET": "server-test-secret-long-enough-0123456789abcdef",
+        "METRICS_TOKEN": METRICS_TOKEN,
+        # Every test user registers from 127.0.0.1.
+        "REGISTER_ATTEMPTS": "1000000",
         "ENVIRONMENT": "test",
         "PORT": str(port),
         "LOG_LEVEL": "INFO",

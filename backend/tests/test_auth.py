@@ -16,7 +16,7 @@ async def test_register_login_me(client: httpx.AsyncClient) -> None:
         "/api/auth/register",
         json={"email": email.upper(), "password": "a long password", "display_name": "Mira"},
     )
-    assert r.status_code == 201
+    assert r.status_code == 202
     assert r.json()["email"] == email  # stored lower-case
     assert "password" not in r.text and "hash" not in r.text
 
@@ -39,7 +39,9 @@ async def test_email_unique_regardless_of_case(client: httpx.AsyncClient) -> Non
     email = unique_email()
     await register(client, email)
     r = await client.post("/api/auth/register", json={"email": email.upper(), "password": "x" * 12})
-    assert_problem(r, 409)
+    assert r.status_code == 202  # the same answer as for a new email (test_registration.py)
+    login = {"email": email, "password": "x" * 12}
+    assert_problem(await client.post("/api/auth/login", json=login), 401)
 
 
 @pytest.mark.parametrize(
@@ -108,43 +110,11 @@ async def test_bad_tokens_are_401(client: httpx.AsyncClient) -> None:
     assert ok.status_code == 200
 
 
-async def test_login_is_rate_limited_per_email(app: object) -> None:
-    async def attempt(client_host: str, email: str, password: str) -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, client=(client_host, 1))  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            return await c.post("/api/auth/login", json={"email": email, "password": password})
-
-    email = unique_email()
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-        await register(c, email, "the right password")
-    # Five failures from five different addresses: the email's own limit trips.
-    for i in range(5):
-        assert (await attempt(f"192.0.2.{i}", email, "wrong password")).status_code == 401
-    r = await attempt("192.0.2.99", email, "the right password")
-    problem = assert_problem(r, 429)
-    assert 1 <= int(r.headers["retry-after"]) <= 60
-    assert problem["retry_after"] == int(r.headers["retry-after"])
-
-
-async def test_login_is_rate_limited_per_address(app: object) -> None:
-    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 1))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-        for _ in range(5):
-            r = await c.post(
-                "/api/auth/login", json={"email": unique_email(), "password": "guess guess"}
-            )
-            assert r.status_code == 401
-        r = await c.post("/api/auth/login", json={"email": unique_email(), "password": "guess"})
-        assert_problem(r, 429)
-        assert int(r.headers["retry-after"]) > 0
-
-
 def test_token_expiry_is_in_the_future() -> None:
     from app.auth.security import decode_token, issue_token
 
     issued = issue_token("user-1", secret=TEST_SECRET, expires_minutes=5)
-    assert decode_token(issued.access_token, secret=TEST_SECRET) == "user-1"
+    assert decode_token(issued.access_token, secret=TEST_SECRET).user_id == "user-1"
     claims = jwt.decode(issued.access_token, TEST_SECRET, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == 300
     assert claims["exp"] > dt.datetime.now(dt.UTC).timestamp()

@@ -11,6 +11,10 @@ route cannot ship outside the matrix. The credentials:
   (added, then removed): the owner's things do not exist for them, 404, never 403;
 - a ``co_dm``: full edit (2xx), except what only the owner may do (403).
 
+Routes that end sessions or the account itself (``OWN_ACCOUNT``) are tried here only
+with the forged credentials (401): with a real one they would sign out the shared
+identities. Their own tests are in test_account_lifecycle.py.
+
 Every response to anyone but the co-DM is searched for the owner's data (names, email,
 ids not in the request's own URL): nothing may appear.
 """
@@ -44,6 +48,9 @@ SIGNED_IN = "signed-in"  # any account; it sees only its own things
 MEMBER = "member"  # the campaign's DMs: owner and co-DMs
 OWNER = "owner"  # the campaign's owner only: a co-DM gets 403
 AUTHOR = "author"  # a homebrew stat block: its author only (404 to everyone else)
+INVITEE = "invitee"  # an invitation: only the account with its email (404 to everyone else)
+SCRAPER = "scraper"  # the metrics scrape token only: no user's token opens it (401)
+OWN_ACCOUNT = "own-account"  # ends the caller's sessions or account (see above)
 
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -53,13 +60,25 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/play/{token}"): PUBLIC,
     ("GET", "/api/health"): PUBLIC,
-    ("GET", "/api/metrics"): PUBLIC,
+    ("GET", "/api/metrics"): SCRAPER,
     ("POST", "/api/auth/register"): PUBLIC,
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/dice/roll"): PUBLIC,
     ("GET", "/api/public/encounters/{token}"): PUBLIC,
     ("WS", "/api/public/encounters/{token}/ws"): PUBLIC,
     ("GET", "/api/auth/me"): SIGNED_IN,
+    ("GET", "/api/auth/me/export"): SIGNED_IN,
+    ("POST", "/api/auth/me/password"): SIGNED_IN,
+    ("POST", "/api/auth/me/sign-out-everywhere"): OWN_ACCOUNT,
+    ("DELETE", "/api/auth/me"): OWN_ACCOUNT,
+    ("GET", "/api/invitations"): SIGNED_IN,
+    ("POST", "/api/invitations/{invitation_id}/accept"): INVITEE,
+    ("POST", "/api/invitations/{invitation_id}/decline"): INVITEE,
+    ("GET", "/api/campaigns/{campaign_id}/invitations"): OWNER,
+    ("DELETE", "/api/campaigns/{campaign_id}/invitations/{invitation_id}"): OWNER,
+    ("GET", "/api/campaigns/{campaign_id}/statblocks"): MEMBER,
+    ("PUT", "/api/campaigns/{campaign_id}/statblocks/{statblock_id}"): AUTHOR,
+    ("DELETE", "/api/campaigns/{campaign_id}/statblocks/{statblock_id}"): AUTHOR,
     ("GET", "/api/campaigns"): SIGNED_IN,
     ("POST", "/api/campaigns"): SIGNED_IN,
     ("GET", "/api/statblocks"): SIGNED_IN,
@@ -111,6 +130,12 @@ BODIES: dict[tuple[str, str], Any] = {
         "password": "correct horse battery",
     },
     ("POST", "/api/dice/roll"): lambda w: {"expression": "1d20"},
+    # A wrong current password: nothing changes (the caller gets 403 wrong-password).
+    ("POST", "/api/auth/me/password"): lambda w: {
+        "current_password": "not the password",
+        "new_password": "another long password",
+    },
+    ("DELETE", "/api/auth/me"): lambda w: {"password": "not the password"},
     ("POST", "/api/campaigns"): lambda w: {"name": "Another"},
     ("POST", "/api/statblocks"): lambda w: {
         "name": "Bear",
@@ -142,6 +167,7 @@ BODIES: dict[tuple[str, str], Any] = {
 # told something about the game instead.
 ALLOWED_OTHERWISE: dict[tuple[str, str], set[int]] = {
     ("GET", "/api/encounters/{encounter_id}/summary"): {409},  # only once combat has ended
+    ("POST", "/api/auth/me/password"): {403},  # the wrong current password, on purpose
 }
 
 IDENTITIES = ("none", "expired", "bad_signature", "alg_none", "stranger", "removed", "co_dm")
@@ -251,7 +277,15 @@ async def build_world(c: httpx.AsyncClient, people: dict[str, Any]) -> World:
     cid = campaign["id"]
     for who in ("removed", "co_dm"):
         email = (await c.get("/api/auth/me", headers=people["headers"][who])).json()["email"]
-        await post(f"/api/campaigns/{cid}/members", {"email": email}, 201)
+        invitation = await post(f"/api/campaigns/{cid}/members", {"email": email}, 202)
+        r = await c.post(
+            f"/api/invitations/{invitation['id']}/accept", headers=people["headers"][who]
+        )
+        assert r.status_code == 200, r.text
+    # An invitation nobody here may answer (its email has no account).
+    pending = await post(
+        f"/api/campaigns/{cid}/members", {"email": f"invitee-{mark}@example.com"}, 202
+    )
     r = await c.delete(f"/api/campaigns/{cid}/members/{people['ids']['removed']}", headers=owner)
     assert r.status_code == 204, r.text
     character = await post(f"/api/campaigns/{cid}/characters", {"name": names["character"]})
@@ -275,6 +309,7 @@ async def build_world(c: httpx.AsyncClient, people: dict[str, Any]) -> World:
         "statblock_id": statblock["id"],
         "user_id": people["ids"]["co_dm"],
         "token": share["token"],
+        "invitation_id": pending["id"],
     }
     return World(
         headers=people["headers"],
@@ -293,15 +328,16 @@ async def build_world(c: httpx.AsyncClient, people: dict[str, Any]) -> World:
 def expected(access: str, identity: str, route: tuple[str, str]) -> set[int]:
     if access == PUBLIC:
         return set()  # the same as without credentials: checked apart
-    if identity in FORGED:
+    if identity in FORGED or access == SCRAPER:
         return {401}
     allowed = {200, 201, 204} | ALLOWED_OTHERWISE.get(route, set())
     if access == SIGNED_IN:
         return allowed
     if identity in ("stranger", "removed"):
         return {404}
-    if access == AUTHOR:
-        return {404}  # the co-DM included: a homebrew is its author's
+    if access in (AUTHOR, INVITEE):
+        # The co-DM included: a homebrew is its author's, an invitation its invitee's.
+        return {404}
     if access == OWNER:
         return {403}
     return allowed
@@ -326,6 +362,8 @@ async def test_http_route(
     body = BODIES.get((method, path))
     answers: dict[str, int] = {}
     for identity in IDENTITIES:  # the co-DM last: their DELETE may remove the thing
+        if access == OWN_ACCOUNT and identity not in FORGED:
+            continue
         content = body(world) if body else None
         r = await client.request(method, url, json=content, headers=world.headers[identity])
         answers[identity] = r.status_code

@@ -37,3 +37,35 @@ async def test_migrations_downgrade_and_upgrade_again(tmp_path: object) -> None:
     await asyncio.to_thread(command.upgrade, cfg, "head")
     await asyncio.to_thread(command.downgrade, cfg, "base")
     await asyncio.to_thread(command.upgrade, cfg, "head")
+
+
+async def test_srd_rows_migrate_to_qualified_defences_and_back(tmp_path: object) -> None:
+    """A database migrated before qualified defences (the plain lists held every type,
+    six monsters lacked "deafened") gets the shipped data, and downgrade restores it."""
+    import json
+    import sqlite3
+
+    from alembic import command
+
+    from tests.conftest import alembic_config
+
+    path = f"{tmp_path}/srd.db"
+    cfg = alembic_config(f"sqlite:///{path}")
+
+    def row(slug: str) -> dict[str, object]:
+        with sqlite3.connect(path) as db:
+            (data,) = db.execute("SELECT data FROM statblocks WHERE id = ?", (f"srd-{slug}",))
+            loaded: dict[str, object] = json.loads(data[0])
+            return loaded
+
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+    shipped = row("iron-golem"), row("shrieker")
+    await asyncio.to_thread(command.downgrade, cfg, "0003")
+    golem, shrieker = row("iron-golem"), row("shrieker")
+    assert "qualified_defences" not in golem
+    assert golem["damage_immunities"] == [
+        *("fire", "poison", "psychic", "bludgeoning", "piercing", "slashing")
+    ]
+    assert shrieker["condition_immunities"] == ["blinded", "frightened"]
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+    assert (row("iron-golem"), row("shrieker")) == shipped

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from app.main import create_app
-from tests.conftest import assert_problem, make_settings
+from tests.conftest import METRICS_HEADERS, METRICS_TOKEN, assert_problem, make_settings
 from tests.servers import free_port
 
 
@@ -33,7 +33,7 @@ async def test_health_503_when_database_unreachable() -> None:
 
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
     await client.get("/api/campaigns/abc")  # 401, templated route
-    text = (await client.get("/api/metrics")).text
+    text = (await client.get("/api/metrics", headers=METRICS_HEADERS)).text
     assert (
         'http_requests_total{method="GET",route="/api/campaigns/{campaign_id}",status="401"}'
         in text
@@ -42,6 +42,42 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     assert "http_requests_in_flight" in text
     assert "encounter_actions_applied_total" in text.replace("# HELP ", "")
     assert "process_cpu_seconds_total" in text or "python_info" in text
+
+
+async def test_metrics_need_the_scrape_token(client: httpx.AsyncClient) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": f"Basic {METRICS_TOKEN}"},
+        {"Authorization": f"Bearer {METRICS_TOKEN}x"},
+    ):
+        r = await client.get("/api/metrics", headers=headers)
+        assert_problem(r, 401)
+        assert r.headers["www-authenticate"] == "Bearer"
+        assert "http_requests_total" not in r.text
+    # A user's access token is not a scrape token.
+    r = await client.get("/api/metrics", headers={"Authorization": "Bearer " + "a" * 40})
+    assert_problem(r, 401)
+    assert (await client.get("/api/metrics", headers=METRICS_HEADERS)).status_code == 200
+
+
+async def test_metrics_are_off_without_a_token(database_url: str) -> None:
+    app = create_app(make_settings(database_url, metrics_token=None))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.get("/api/metrics", headers=METRICS_HEADERS)
+    assert_problem(r, 404)
+
+
+def test_production_refuses_a_short_metrics_token(database_url: str) -> None:
+    from app.config import ConfigError
+
+    settings = make_settings(
+        database_url, environment="production", web_concurrency=1, metrics_token="short"
+    )
+    with pytest.raises(ConfigError, match="METRICS_TOKEN"):
+        settings.check_production()
 
 
 async def test_request_id_generated_or_echoed(client: httpx.AsyncClient) -> None:

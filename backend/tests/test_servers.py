@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import PG_URL, create_pg_database, drop_pg_database, migrate
+from tests.conftest import METRICS_HEADERS, PG_URL, create_pg_database, drop_pg_database, migrate
 from tests.pg_instance import pg_instance
 from tests.servers import BACKEND_DIR, BIN_DIR, gunicorn
 
@@ -35,7 +35,7 @@ async def test_metrics_are_correct_across_three_workers(pg_url: str) -> None:
                 assert all(r.status_code == 200 for r in responses)
                 # Each scrape may land on any worker; every one must see all 60.
                 for _ in range(9):
-                    text = (await c.get("/api/metrics")).text
+                    text = (await c.get("/api/metrics", headers=METRICS_HEADERS)).text
                     pids.update(re.findall(r'pid="(\d+)"', text))
                     assert _count(text, "/api/health") >= 60
                 # The health checks made while booting count too, but never fewer than 60.

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from app.db import Base, IdMixin, TimestampMixin
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -15,14 +13,20 @@ class User(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Every access token carries the generation it was issued in; raising it (sign
+    # out everywhere, a new password) revokes every token issued before.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class LoginFailure(Base):
-    """One failed login, kept for the throttle window (per email and per address)."""
+class ThrottleCounter(Base):
+    """Attempts counted against one key (an account-and-address pair, an address, an
+    account, a registering address) in a window that opens with the first of them.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "failed_at"),)
+    Keys are SHA-256 digests: the table never holds an email or an address."""
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400))
-    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    __tablename__ = "throttle_counters"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Epoch seconds, so the window arithmetic is the same integer SQL on both databases.
+    window_started: Mapped[int] = mapped_column(BigInteger, index=True)
+    attempts: Mapped[int]

@@ -14,10 +14,30 @@ class RegisterIn(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
+class RegistrationOut(BaseModel):
+    """The same for a new email and a taken one (see ``POST /api/auth/register``)."""
+
+    email: str
+    detail: str
+
+
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class PasswordConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     password: str = Field(min_length=1, max_length=256)
 
 

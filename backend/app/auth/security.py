@@ -42,27 +42,39 @@ class IssuedToken:
     expires_in: int
 
 
-def issue_token(user_id: str, *, secret: str, expires_minutes: int) -> IssuedToken:
+def issue_token(
+    user_id: str, *, secret: str, expires_minutes: int, generation: int = 0
+) -> IssuedToken:
+    """A token for ``user_id`` in the user's current token ``generation`` (``gen``):
+    it is refused once the user's generation moves on (sign out everywhere)."""
     now = dt.datetime.now(dt.UTC)
     expires = now + dt.timedelta(minutes=expires_minutes)
-    payload = {"sub": user_id, "iat": now, "exp": expires, "typ": "access"}
+    payload = {"sub": user_id, "iat": now, "exp": expires, "typ": "access", "gen": generation}
     token = jwt.encode(payload, secret, algorithm=ALGORITHM)
     return IssuedToken(access_token=token, expires_in=expires_minutes * 60)
 
 
-def decode_token(token: str, *, secret: str) -> str:
-    """The user id in a valid token; InvalidToken for anything else (another
-    algorithm, ``none`` included, a bad signature, expiry, missing claims)."""
-    subject, expires = _verified(token, secret)
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: str
+    generation: int
+
+
+def decode_token(token: str, *, secret: str) -> TokenClaims:
+    """The user id and token generation in a valid token; InvalidToken for anything
+    else (another algorithm, ``none`` included, a bad signature, expiry, missing
+    claims). Whether the generation is still the user's is the caller's check
+    (:func:`app.deps.user_for_token`). A token without ``gen`` is generation 0."""
+    subject, expires, generation = _verified(token, secret)
     # The signature check is cached; expiry is not: it is checked on every use.
     if expires <= time.time():
         raise InvalidToken("The access token is invalid or has expired.")
-    return subject
+    return TokenClaims(subject, generation)
 
 
 @lru_cache(maxsize=4096)
-def _verified(token: str, secret: str) -> tuple[str, float]:
-    """(subject, expiry) of a token whose signature and claims check out. A DM's
+def _verified(token: str, secret: str) -> tuple[str, float, int]:
+    """(subject, expiry, generation) of a token whose signature and claims check out. A DM's
     console sends the same token with every tap: verify it once, not each time.
     Failures raise, and exceptions are never cached."""
     try:
@@ -74,7 +86,9 @@ def _verified(token: str, secret: str) -> tuple[str, float]:
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken("The access token is invalid or has expired.") from exc
-    sub = payload.get("sub")
+    sub, generation = payload.get("sub"), payload.get("gen", 0)
     if not isinstance(sub, str) or not sub:
         raise InvalidToken("The access token is invalid or has expired.")
-    return sub, float(payload["exp"])
+    if type(generation) is not int:
+        raise InvalidToken("The access token is invalid or has expired.")
+    return sub, float(payload["exp"]), generation

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, IdMixin, TimestampMixin
+from app.db import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
 
 
 class Campaign(IdMixin, TimestampMixin, Base):
@@ -23,3 +25,18 @@ class CampaignMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class CampaignInvitation(IdMixin, Base):
+    """The owner's invitation to co-DM, addressed to an email: nobody becomes a DM of
+    a campaign until they accept it. Kept by email, not by account, so inviting
+    tells the owner nothing about who has an account (an email with none yet can
+    accept once it registers)."""
+
+    __tablename__ = "campaign_invitations"
+    __table_args__ = (UniqueConstraint("campaign_id", "email"),)
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    # Stored lower-cased, like users.email.
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

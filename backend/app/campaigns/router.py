@@ -5,7 +5,15 @@ from fastapi import APIRouter, Response, status
 from app.campaigns import repository, service
 from app.campaigns.dependencies import MemberCampaign
 from app.campaigns.models import Campaign
-from app.campaigns.schemas import CampaignIn, CampaignOut, CampaignPatch, MemberIn, MemberOut
+from app.campaigns.schemas import (
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    InvitationOut,
+    MemberIn,
+    MemberOut,
+    MyInvitationOut,
+)
 from app.deps import CurrentUser, SessionDep
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.pagination import Page, PageDep
@@ -76,19 +84,50 @@ async def list_members(campaign: MemberCampaign, session: SessionDep) -> Page[Me
 
 @router.post(
     "/{campaign_id}/members",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MemberOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=InvitationOut,
     responses=errs(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),
+    summary="Invite a co-DM",
 )
-async def add_member(
+async def invite_member(
     body: MemberIn, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
-) -> MemberOut:
-    """Owner only: add a co-DM (full edit rights) by the email of their account."""
+) -> InvitationOut:
+    """Owner only: invite an email to co-DM (full edit rights). Nobody becomes a DM
+    until they accept (``POST /api/invitations/{id}/accept``). The answer is the
+    same whether or not an account uses the email; inviting again returns the
+    pending invitation; an email that already DMs the campaign is a 409."""
     service.require_owner(campaign, user)
-    member = await service.add_co_dm(session, campaign, str(body.email))
-    return MemberOut(
-        user_id=member.id, email=member.email, display_name=member.display_name, role="co_dm"
+    return InvitationOut.model_validate(await service.invite(session, campaign, str(body.email)))
+
+
+@router.get(
+    "/{campaign_id}/invitations",
+    response_model=Page[InvitationOut],
+    responses=errs(Unauthorized, Forbidden, NotFound, Unprocessable),
+)
+async def list_invitations(
+    campaign: MemberCampaign, user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[InvitationOut]:
+    """Owner only: the invitations not yet accepted or declined, oldest first."""
+    service.require_owner(campaign, user)
+    items, total = await repository.campaign_invitations(
+        session, campaign.id, limit=page.limit, offset=page.offset
     )
+    return Page(items=[InvitationOut.model_validate(i) for i in items], total=total)
+
+
+@router.delete(
+    "/{campaign_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errs(Unauthorized, Forbidden, NotFound),
+)
+async def withdraw_invitation(
+    invitation_id: str, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Owner only: take back an invitation before it is answered."""
+    service.require_owner(campaign, user)
+    await service.withdraw(session, campaign, invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(
@@ -103,4 +142,54 @@ async def remove_member(
     if user_id != user.id:
         service.require_owner(campaign, user)
     await service.remove_co_dm(session, campaign, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+invitations_router = APIRouter(prefix="/api/invitations", tags=["campaigns"])
+
+
+@invitations_router.get(
+    "", response_model=Page[MyInvitationOut], responses=errs(Unauthorized, Unprocessable)
+)
+async def my_invitations(
+    user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[MyInvitationOut]:
+    """Invitations to co-DM addressed to your email, oldest first."""
+    rows, total = await repository.invitations_for(
+        session, user.email, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[
+            MyInvitationOut(
+                id=i.id,
+                campaign_id=c.id,
+                campaign_name=c.name,
+                invited_by=owner.display_name if owner else None,
+                created_at=i.created_at,
+            )
+            for i, c, owner in rows
+        ],
+        total=total,
+    )
+
+
+@invitations_router.post(
+    "/{invitation_id}/accept", response_model=CampaignOut, responses=errs(Unauthorized, NotFound)
+)
+async def accept_invitation(
+    invitation_id: str, user: CurrentUser, session: SessionDep
+) -> CampaignOut:
+    """Become a co-DM of the invitation's campaign; answers the campaign."""
+    return _out(await service.accept(session, invitation_id, user), user.id)
+
+
+@invitations_router.post(
+    "/{invitation_id}/decline",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errs(Unauthorized, NotFound),
+)
+async def decline_invitation(
+    invitation_id: str, user: CurrentUser, session: SessionDep
+) -> Response:
+    await service.decline(session, invitation_id, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -43,3 +43,26 @@ class MemberOut(BaseModel):
     email: str
     display_name: str
     role: Literal["owner", "co_dm"]
+
+
+class InvitationOut(BaseModel):
+    """An invitation to co-DM, as its campaign's owner sees it. Identical whether
+    or not an account uses the email."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    campaign_id: str
+    email: str
+    status: Literal["pending"] = "pending"
+    created_at: dt.datetime
+
+
+class MyInvitationOut(BaseModel):
+    """An invitation to co-DM addressed to you."""
+
+    id: str
+    campaign_id: str
+    campaign_name: str
+    invited_by: str | None = Field(description="The display name of the campaign's owner.")
+    created_at: dt.datetime

@@ -1,17 +1,20 @@
 """Campaigns and their co-DMs. Membership is the authorization of everything
-below a campaign: a campaign you are not in does not exist for you (404)."""
+below a campaign: a campaign you are not in does not exist for you (404).
+
+Nobody is made a co-DM without consent: the owner invites an email, and the
+account with that email accepts (or declines) the invitation."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import repository as users
 from app.auth.models import User
 from app.campaigns import repository
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignInvitation
 from app.campaigns.schemas import CampaignIn, CampaignPatch
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable, reject_nulls
+from app.errors import Conflict, Forbidden, NotFound, reject_nulls
 from app.realtime import revocation
+from app.statblocks import repository as statblocks
 
 
 class CampaignNotFound(NotFound):
@@ -50,27 +53,71 @@ def update(campaign: Campaign, data: CampaignPatch) -> Campaign:
     return campaign
 
 
-async def add_co_dm(session: AsyncSession, campaign: Campaign, email: str) -> User:
-    member = await users.get_user_by_email(session, email)
-    if member is None:
-        raise Unprocessable(
-            f"No account uses {email}.",
-            errors=[
-                {"loc": ["body", "email"], "msg": "no account with this email", "type": "unknown"}
-            ],
-        )
-    if member.id == campaign.owner_id or await repository.is_member(
-        session, campaign.id, member.id
-    ):
-        raise Conflict(f"{email} is already a DM of this campaign.")
-    await repository.add_member(session, campaign.id, member.id)
-    return member
+class InvitationNotFound(NotFound):
+    type = "invitation-not-found"
+    title = "Invitation not found"
+
+
+class AlreadyDm(Conflict):
+    type = "already-dm"
+    title = "Already a DM of this campaign"
+
+
+async def invite(session: AsyncSession, campaign: Campaign, email: str) -> CampaignInvitation:
+    """Owner only (checked by the router): invite ``email`` to co-DM. The answer is the
+    same whether or not an account uses the email; inviting again returns the
+    pending invitation. 409 for an email that already DMs the campaign (the owner
+    sees those in the member list anyway)."""
+    email = email.lower()
+    for member, _role in await repository.members(session, campaign):
+        if member.email == email:
+            raise AlreadyDm(f"{email} is already a DM of this campaign.")
+    pending = await repository.get_invitation(session, campaign.id, email)
+    if pending is not None:
+        return pending
+    invitation = CampaignInvitation(campaign_id=campaign.id, email=email)
+    await repository.add_invitation(session, invitation)
+    return invitation
+
+
+async def withdraw(session: AsyncSession, campaign: Campaign, invitation_id: str) -> None:
+    pending, _ = await repository.campaign_invitations(session, campaign.id, limit=1000, offset=0)
+    for invitation in pending:
+        if invitation.id == invitation_id:
+            await repository.remove_invitation(session, invitation)
+            return
+    raise InvitationNotFound(f"No invitation {invitation_id} in this campaign.")
+
+
+async def _invitation_of(
+    session: AsyncSession, invitation_id: str, user: User
+) -> CampaignInvitation:
+    invitation = await repository.invitation_for(session, invitation_id, user.email)
+    if invitation is None:
+        raise InvitationNotFound(f"No invitation {invitation_id} for you.")
+    return invitation
+
+
+async def accept(session: AsyncSession, invitation_id: str, user: User) -> Campaign:
+    """The invitee becomes a co-DM; the invitation is used up."""
+    invitation = await _invitation_of(session, invitation_id, user)
+    campaign_id = invitation.campaign_id
+    await repository.remove_invitation(session, invitation)
+    if await repository.get_for_member(session, campaign_id, user.id) is None:
+        await repository.add_member(session, campaign_id, user.id)
+    return await get_for_member(session, campaign_id, user)
+
+
+async def decline(session: AsyncSession, invitation_id: str, user: User) -> None:
+    await repository.remove_invitation(session, await _invitation_of(session, invitation_id, user))
 
 
 async def remove_co_dm(session: AsyncSession, campaign: Campaign, user_id: str) -> None:
     """Remove a co-DM; their open DM sockets on the campaign close (4403)."""
     if await repository.remove_member(session, campaign.id, user_id) == 0:
         raise NotFound(f"User {user_id} is not a co-DM of this campaign.")
+    # Their homebrew is no longer shared here (a new membership starts unshared).
+    await statblocks.remove_shares(session, campaign_id=campaign.id, owner_id=user_id)
     await revocation.revoke_membership(session, campaign.id, user_id)
 
 

@@ -44,3 +44,10 @@ async def add(session: AsyncSession, character: Character) -> Character:
 async def remove(session: AsyncSession, character: Character) -> None:
     await session.delete(character)
     await session.flush()
+
+
+async def all_for_campaign(session: AsyncSession, campaign_id: str) -> list[Character]:
+    rows = await session.execute(
+        select(Character).where(Character.campaign_id == campaign_id).order_by(Character.created_at)
+    )
+    return list(rows.scalars())

@@ -1,7 +1,9 @@
 """The combat actions a client can send, one model per ``type`` (PRODUCT §4).
 
 Value constraints live here so that a malformed action is a 422 before the rules see
-it; whether the encounter's state allows it is the rules' business (409).
+it; whether the encounter's state allows it is the rules' business (409). Types are
+strict: an amount is a JSON integer (``"5"``, ``true`` and ``5.0`` are refused), a flag
+a JSON boolean, and every integer is bounded.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ DamageTypes = Annotated[list[DamageType], Field(max_length=50)]
 
 
 class ActionModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class RollInitiative(ActionModel):

@@ -116,6 +116,7 @@ async def build_combatants(
     session: AsyncSession,
     *,
     campaign_id: str,
+    user_id: str,
     body: CombatantCreate,
     roller: Roller,
     existing: EncounterState,
@@ -143,7 +144,12 @@ async def build_combatants(
         )
     if isinstance(body, FromStatBlock):
         return await _from_statblock_request(
-            session, campaign_id=campaign_id, body=body, roller=roller, existing=existing
+            session,
+            campaign_id=campaign_id,
+            user_id=user_id,
+            body=body,
+            roller=roller,
+            existing=existing,
         )
     return _ad_hoc(body, existing)
 
@@ -169,14 +175,16 @@ async def _from_statblock_request(
     session: AsyncSession,
     *,
     campaign_id: str,
+    user_id: str,
     body: FromStatBlock,
     roller: Roller,
     existing: EncounterState,
 ) -> AddCombatants:
-    """``body.count`` combatants from a stat block the campaign may use: numbered
+    """``body.count`` combatants from a stat block ``user_id`` may field in the campaign
+    (the SRD's, their own homebrew, or homebrew shared with the campaign): numbered
     names, average or rolled HP (each roll recorded for the log), the block's
     defences, legendary pools, XP and CR, and optionally one initiative group."""
-    row = await statblocks.get_for_campaign(session, body.statblock_id, campaign_id)
+    row = await statblocks.get_for_campaign(session, body.statblock_id, campaign_id, user_id)
     if row is None:
         raise InvalidAction(
             f"No stat block {body.statblock_id} available to this campaign.",

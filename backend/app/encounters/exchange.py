@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
@@ -78,8 +78,9 @@ class EncounterImportError(Unprocessable):
 
 class ExportedEncounter(BaseModel):
     # Unknown keys (an export's ``order``, a future field) are ignored: the
-    # order is derived from the combatants anyway.
-    model_config = ConfigDict(extra="ignore")
+    # order is derived from the combatants anyway. Strict, as the combatants are:
+    # a number in a document is a JSON number, bounded.
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     name: str = Field(min_length=1, max_length=200)
     ruleset: Ruleset = "2014"
@@ -91,11 +92,19 @@ class ExportedEncounter(BaseModel):
 
 
 class ExportDocument(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     format: Literal["initiative-tracker/encounter"]
     version: Literal[1]
     encounter: ExportedEncounter
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # Literal[1] would take ``true`` (it equals 1 in Python).
+        if isinstance(value, bool):
+            raise ValueError("the format version is the number 1")
+        return value
 
 
 # --- export ------------------------------------------------------------------------------

@@ -312,3 +312,21 @@ async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: s
     await session.execute(
         update(Encounter).where(Encounter.id == encounter_id).values(share_token_hash=token_hash)
     )
+
+
+async def all_for_campaign(session: AsyncSession, campaign_id: str) -> list[Encounter]:
+    rows = await session.execute(
+        select(Encounter)
+        .where(Encounter.campaign_id == campaign_id)
+        .order_by(Encounter.created_at, Encounter.id)
+    )
+    return list(rows.scalars())
+
+
+async def all_events(session: AsyncSession, encounter_id: str) -> list[EncounterEvent]:
+    rows = await session.execute(
+        select(EncounterEvent)
+        .where(EncounterEvent.encounter_id == encounter_id)
+        .order_by(EncounterEvent.seq)
+    )
+    return list(rows.scalars())

@@ -209,6 +209,7 @@ async def add_combatants(
     action = await combatants.build_combatants(
         session,
         campaign_id=encounter.campaign_id,
+        user_id=user_id,
         body=body,
         roller=roller,
         existing=service.state_of(encounter),

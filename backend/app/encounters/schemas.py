@@ -24,7 +24,7 @@ from app.encounters.state import (
 
 
 class EncounterCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(default="Encounter", min_length=1, max_length=200)
     ruleset: Ruleset = "2014"
@@ -32,7 +32,7 @@ class EncounterCreate(BaseModel):
 
 
 class EncounterPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -135,7 +135,7 @@ class EventPage(BaseModel):
 class AdHocCombatant(BaseModel):
     """A combatant typed in by hand."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(min_length=1, max_length=100)
     alias: str | None = Field(default=None, max_length=100)
@@ -186,7 +186,7 @@ class AdHocCombatant(BaseModel):
 
 
 class FromCharacter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     character_id: str = Field(min_length=1, max_length=64)
     hidden: bool = False
@@ -196,13 +196,13 @@ class FromCharacter(BaseModel):
 class FromCharacters(BaseModel):
     """Several of the campaign's characters at once (the party)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     character_ids: Annotated[list[str], Field(min_length=1, max_length=50)]
 
 
 class FromStatBlock(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     statblock_id: str = Field(min_length=1, max_length=64)
     count: int = Field(default=1, ge=1, le=50)

@@ -69,12 +69,21 @@ def condition_key(name: str) -> str:
     return stripped.lower() if stripped.lower() in STANDARD_CONDITIONS else stripped
 
 
+# Tallies that only grow (damage dealt and taken, the log's version) stay exact in
+# every JSON reader: no larger integer is ever accepted.
+MAX_TALLY = 2**53 - 1
+
+
 def default_side(kind: object) -> Side:
     return "party" if kind in ("character", "npc") else "enemies"
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    """Strict: a number is a JSON number of the right kind (``"5"``, ``true`` or
+    ``5.0`` for an integer are refused, not coerced), a boolean a JSON boolean.
+    (A field that must read text, such as a timestamp, would say ``strict=False``.)"""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, strict=True)
 
 
 class Duration(Model):
@@ -223,9 +232,9 @@ class Combatant(Model):
     # Ordering: a random number drawn once when the combatant joins (so ties stay put
     # from request to request), and a rank the DM sets by reordering tied combatants.
     tiebreak: float = Field(default=0.0, ge=0.0, le=1.0)
-    rank: int | None = None
-    damage_dealt: int = Field(default=0, ge=0)
-    damage_taken: int = Field(default=0, ge=0)
+    rank: int | None = Field(default=None, ge=0, le=100_000)
+    damage_dealt: int = Field(default=0, ge=0, le=MAX_TALLY)
+    damage_taken: int = Field(default=0, ge=0, le=MAX_TALLY)
 
     @model_validator(mode="before")
     @classmethod
@@ -345,12 +354,12 @@ class EncounterState(Model):
     name: Annotated[str, Field(max_length=200)] = "Encounter"
     status: EncounterStatus = "planning"
     ruleset: Ruleset = "2014"
-    round: int = Field(default=0, ge=0)
+    round: int = Field(default=0, ge=0, le=MAX_TALLY)
     turn: str | None = None
     order: list[str] = Field(default_factory=list)
     combatants: list[Combatant] = Field(default_factory=list)
     settings: EncounterSettings = Field(default_factory=EncounterSettings)
-    version: int = 0
+    version: int = Field(default=0, ge=0, le=MAX_TALLY)
     turn_history: list[TurnChange] = Field(default_factory=list)
     summary: dict[str, Any] | None = None
 

@@ -88,6 +88,12 @@ class Frame:
             text = self._messages[key] = dm_state_json(self._state(), self.campaign_id)
         return text
 
+    def size(self) -> int:
+        """Bytes this frame holds as text (its serialised messages, or the stored JSON
+        not yet parsed): what keeping it for replays costs, roughly."""
+        held = sum(len(m) for m in self._messages.values())
+        return held + (len(self.state) if isinstance(self.state, str) else 0)
+
     def cached(self, kind: str, audience: Audience, seq: int = 0) -> bool:
         return (kind, audience, seq) in self._messages
 

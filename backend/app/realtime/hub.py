@@ -15,7 +15,8 @@ Joining never waits for the lock, except on a channel's very first load: the cat
 and the registration happen in one step of the event loop, with no ``await`` between,
 so nothing the channel broadcasts can fall between them. The catch-up is a snapshot,
 or a replay of the versions after ``since`` taken from the channel's memory of its
-last :data:`REPLAY_FRAMES` frames, never rebuilt from the log. A replay is served only
+last :data:`REPLAY_FRAMES` frames (no more than :data:`REPLAY_BYTES` of them), never
+rebuilt from the log. A replay is served only
 if it costs no more than a snapshot: every frame it needs is in memory and at most one
 of them still has to be serialised for the audience (a snapshot costs one); and only
 :data:`REPLAY_BURST` replays per link (players) or user (DMs) in a row, refilled one
@@ -63,7 +64,8 @@ SEND_QUEUE = 100  # messages queued on one socket before it is resynced
 MAX_BACKLOG_BYTES = 4 * 1024 * 1024  # bytes queued on one socket, likewise
 STALL_SECONDS = 10.0  # one send unfinished this long: the connection is aborted
 GAP_FILL = 64  # versions a channel rebuilds from the log to fill a gap
-REPLAY_FRAMES = 64  # frames a channel keeps in memory for replays
+REPLAY_FRAMES = 64  # frames a channel keeps in memory for replays, at most ...
+REPLAY_BYTES = 4 * 1024 * 1024  # ... and no more than this much text beyond the newest
 REPLAY_BURST = 5  # replays per link or user in a row (per worker) ...
 REPLAY_REFILL_SECONDS = 2.0  # ... then one more per this many seconds
 PING_SECONDS = 20.0
@@ -377,6 +379,13 @@ class Channel:
             self.recent.append(frame)
         if frames:
             self.frame = newest
+            self._trim_recent()
+
+    def _trim_recent(self) -> None:
+        """Forget the oldest frames beyond :data:`REPLAY_BYTES` (the newest stays)."""
+        held = sum(f.size() for f in self.recent)
+        while len(self.recent) > 1 and held > REPLAY_BYTES:
+            held -= self.recent.popleft().size()
 
     async def _frames(self, session: AsyncSession, current: Frame, newest: Frame) -> list[Frame]:
         """Versions after ``current`` up to ``newest`` rebuilt from the log: the state

@@ -48,3 +48,17 @@ class StatBlock(TimestampMixin, Base):
     size: Mapped[str] = mapped_column(String(10), index=True)
     xp: Mapped[int]
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class StatBlockShare(Base):
+    """A homebrew stat block its owner lets a campaign's DMs field. Without one, only
+    the owner may add their homebrew to an encounter."""
+
+    __tablename__ = "statblock_shares"
+
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    statblock_id: Mapped[str] = mapped_column(
+        ForeignKey("statblocks.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

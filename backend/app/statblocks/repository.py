@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.campaigns.models import Campaign, CampaignMember
-from app.statblocks.models import StatBlock
+from app.statblocks.models import StatBlock, StatBlockShare
 
 SRD = "srd"
 HOMEBREW = "homebrew"
@@ -157,18 +157,80 @@ async def get_visible(session: AsyncSession, statblock_id: str, user_id: str) ->
 
 
 async def get_for_campaign(
-    session: AsyncSession, statblock_id: str, campaign_id: str
+    session: AsyncSession, statblock_id: str, campaign_id: str, user_id: str
 ) -> StatBlock | None:
-    """The stat block if the SRD's, or homebrew of one of the campaign's DMs."""
+    """The stat block if ``user_id`` (a DM of the campaign) may field it there: the
+    SRD's, the user's own homebrew, or homebrew its owner shares with the campaign
+    while the owner is one of its DMs."""
     dms = union(
         select(Campaign.owner_id).where(Campaign.id == campaign_id),
         select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign_id),
     )
+    shared = exists().where(
+        StatBlockShare.campaign_id == campaign_id, StatBlockShare.statblock_id == StatBlock.id
+    )
     stmt = select(StatBlock).where(
         StatBlock.id == statblock_id,
-        or_(StatBlock.source == SRD, StatBlock.owner_id.in_(dms)),
+        or_(
+            StatBlock.source == SRD,
+            StatBlock.owner_id == user_id,
+            and_(shared, StatBlock.owner_id.in_(dms)),
+        ),
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def share(session: AsyncSession, *, campaign_id: str, statblock_id: str) -> None:
+    """Idempotent: sharing twice is one share."""
+    if await session.get(StatBlockShare, (campaign_id, statblock_id)) is None:
+        session.add(StatBlockShare(campaign_id=campaign_id, statblock_id=statblock_id))
+        await session.flush()
+
+
+async def unshare(session: AsyncSession, *, campaign_id: str, statblock_id: str) -> int:
+    result = await session.execute(
+        delete(StatBlockShare).where(
+            StatBlockShare.campaign_id == campaign_id, StatBlockShare.statblock_id == statblock_id
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def remove_shares(session: AsyncSession, *, campaign_id: str, owner_id: str) -> None:
+    """Every share of ``owner_id``'s homebrew with the campaign."""
+    owned = select(StatBlock.id).where(StatBlock.owner_id == owner_id)
+    await session.execute(
+        delete(StatBlockShare).where(
+            StatBlockShare.campaign_id == campaign_id, StatBlockShare.statblock_id.in_(owned)
+        )
+    )
+
+
+async def shared_with(
+    session: AsyncSession, campaign_id: str, *, limit: int, offset: int
+) -> tuple[list[Summary], int]:
+    """The homebrew shared with the campaign by its current DMs, by name."""
+    dms = union(
+        select(Campaign.owner_id).where(Campaign.id == campaign_id),
+        select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign_id),
+    )
+    where = (
+        StatBlockShare.campaign_id == campaign_id,
+        StatBlock.owner_id.in_(dms),
+    )
+    base = select(StatBlock.id).join(StatBlockShare, StatBlockShare.statblock_id == StatBlock.id)
+    total = (
+        await session.execute(select(func.count()).select_from(base.where(*where).subquery()))
+    ).scalar_one()
+    ids = (
+        await session.execute(
+            base.where(*where)
+            .order_by(StatBlock.name_lower, StatBlock.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).scalars()
+    return await summaries(session, list(ids)), int(total)
 
 
 async def add(session: AsyncSession, block: StatBlock) -> StatBlock:
@@ -180,3 +242,15 @@ async def add(session: AsyncSession, block: StatBlock) -> StatBlock:
 async def remove(session: AsyncSession, block: StatBlock) -> None:
     await session.delete(block)
     await session.flush()
+
+
+async def owned_by(session: AsyncSession, user_id: str) -> list[StatBlock]:
+    rows = await session.execute(
+        select(StatBlock).where(StatBlock.owner_id == user_id).order_by(StatBlock.created_at)
+    )
+    return list(rows.scalars())
+
+
+async def remove_owned_by(session: AsyncSession, user_id: str) -> None:
+    """Every homebrew of the user (their shares go with them)."""
+    await session.execute(delete(StatBlock).where(StatBlock.owner_id == user_id))

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from pydantic import BaseModel
 
+from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from app.pagination import Page, PageDep
@@ -206,4 +207,41 @@ async def update_statblock(
 async def delete_statblock(statblock_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Delete your homebrew. Combatants made from it stay in their encounters."""
     await service.remove(session, await service.get_own(session, statblock_id, user))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+campaign_router = APIRouter(prefix="/api/campaigns/{campaign_id}/statblocks", tags=["statblocks"])
+
+
+@campaign_router.get("", response_model=Page[StatBlockSummary], responses=READ_ERRORS)
+async def shared_statblocks(
+    campaign: MemberCampaign, session: SessionDep, page: PageDep
+) -> Page[StatBlockSummary]:
+    """The homebrew its DMs share with this campaign (any DM may field these here)."""
+    items, total = await repository.shared_with(
+        session, campaign.id, limit=page.limit, offset=page.offset
+    )
+    return Page(items=[summary_of(b) for b in items], total=total)
+
+
+@campaign_router.put(
+    "/{statblock_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS
+)
+async def share_statblock(
+    statblock_id: str, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Share your homebrew with a campaign you DM: its DMs may then add it to its
+    encounters (while you stay one of them). Unshared, only you may."""
+    await service.share(session, campaign.id, statblock_id, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@campaign_router.delete(
+    "/{statblock_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS
+)
+async def unshare_statblock(
+    statblock_id: str, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Stop sharing your homebrew with the campaign (combatants already made stay)."""
+    await service.unshare(session, campaign.id, statblock_id, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

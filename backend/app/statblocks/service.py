@@ -2,8 +2,10 @@
 (:mod:`app.encounters.combatants` turns a stat block into combatants).
 
 A homebrew stat block belongs to its owner: only they see, change or delete
-it. Adding one to an encounter is allowed when its owner DMs (owns or co-DMs)
-the encounter's campaign, so a co-DM can field the owner's monsters.
+it, and only they may add it to an encounter, unless they share it with a
+campaign they DM (``PUT /api/campaigns/{id}/statblocks/{statblock_id}``): then
+every DM of that campaign may field it there, for as long as the owner stays
+one of its DMs.
 """
 
 from __future__ import annotations
@@ -139,3 +141,15 @@ async def update(session: AsyncSession, block: StatBlock, changes: dict[str, Any
 
 async def remove(session: AsyncSession, block: StatBlock) -> None:
     await repository.remove(session, block)
+
+
+async def share(session: AsyncSession, campaign_id: str, statblock_id: str, user: User) -> None:
+    """The user shares their homebrew with a campaign they DM (checked by the router)."""
+    block = await get_own(session, statblock_id, user)
+    await repository.share(session, campaign_id=campaign_id, statblock_id=block.id)
+
+
+async def unshare(session: AsyncSession, campaign_id: str, statblock_id: str, user: User) -> None:
+    block = await get_own(session, statblock_id, user)
+    if await repository.unshare(session, campaign_id=campaign_id, statblock_id=block.id) == 0:
+        raise StatBlockNotFound(f"{block.name} is not shared with this campaign.")

@@ -307,6 +307,21 @@ def test_exhaustion_shows_on_concentration_and_death_saves(
     assert f"Bram: death saving throw{note}." in event.reminders
 
 
+@pytest.mark.parametrize(
+    ("ruleset", "level", "note"),
+    [("2024", 3, "; -6 from exhaustion"), ("2014", 3, "; disadvantage from exhaustion")],
+)
+def test_exhaustion_shows_on_save_ends_reminders(ruleset: str, level: int, note: str) -> None:
+    state = started(pc("aria", initiative=15), combatant("gob", initiative=10), ruleset=ruleset)
+    state = do(
+        state,
+        condition(["aria"], "exhaustion", level=level),
+        condition(["aria"], "frightened", save={"ability": "wis", "dc": 13}),
+    )
+    _, event = act(state, NEXT)
+    assert f"Aria: DC 13 Wisdom save to end frightened{note}." in event.reminders
+
+
 # --- 4. sides: the XP award counts enemies only (DMG "Experience Points") --------------
 
 

@@ -34,7 +34,7 @@ async def set_table(base: str, encounters: int = 2) -> Table:
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
         email = f"fault-{uuid.uuid4().hex[:10]}@example.com"
         body = {"email": email, "password": "correct horse battery"}
-        assert (await c.post("/api/auth/register", json=body)).status_code == 201
+        assert (await c.post("/api/auth/register", json=body)).status_code == 202
         token = (await c.post("/api/auth/login", json=body)).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         campaign = (await c.post("/api/campaigns", json={"name": "Faults"}, headers=headers)).json()

@@ -16,6 +16,7 @@ import pytest
 
 from app.realtime import hub
 from tests.api import add, new_encounter
+from tests.conftest import METRICS_HEADERS
 from tests.realtime.helpers import Json, act, bearer, dm_stream
 
 pytestmark = pytest.mark.slow
@@ -76,13 +77,13 @@ async def test_a_socket_that_never_reads_is_aborted_and_counted(
     body = {"name": "Zombie", "max_hp": 500, "initiative": 5, "count": 20, "notes": "z" * 9000}
     added = await add(client, dm, eid, body)
     target = added["state"]["combatants"][0]["id"]
-    metrics_before = (await client.get("/api/metrics")).text
+    metrics_before = (await client.get("/api/metrics", headers=METRICS_HEADERS)).text
     reader = await dm_stream(f"ws://{live}", eid, dm)
     await reader.next()
     stalled = _stalled(live, f"/api/encounters/{eid}/ws", bearer(dm))
 
     async def gauge() -> float:
-        return _sample((await client.get("/api/metrics")).text, OPEN)
+        return _sample((await client.get("/api/metrics", headers=METRICS_HEADERS)).text, OPEN)
 
     baseline = _sample(metrics_before, OPEN)
     async with asyncio.timeout(30):
@@ -94,7 +95,7 @@ async def test_a_socket_that_never_reads_is_aborted_and_counted(
         while await gauge() > baseline + 1:
             hit = {"type": "damage", "targets": [target], "amount": 1}
             version = (await act(client, dm, eid, hit))["version"]
-    after = (await client.get("/api/metrics")).text
+    after = (await client.get("/api/metrics", headers=METRICS_HEADERS)).text
     dropped = sum(
         _sample(after, f'websocket_dropped_total{{audience="dm",reason="{reason}"}}')
         - _sample(metrics_before, f'websocket_dropped_total{{audience="dm",reason="{reason}"}}')

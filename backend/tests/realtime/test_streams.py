@@ -10,7 +10,7 @@ from websockets.exceptions import InvalidStatus
 
 from app.realtime import hub
 from tests.api import add, new_encounter
-from tests.conftest import assert_problem, register
+from tests.conftest import METRICS_HEADERS, assert_problem, register
 from tests.realtime.helpers import Json, Stream, act, bearer, dm_stream, share
 
 
@@ -232,12 +232,12 @@ async def test_metrics_count_sockets_and_messages(
                 return float(line.split()[-1])
         return 0.0
 
-    before = (await client.get("/api/metrics")).text
+    before = (await client.get("/api/metrics", headers=METRICS_HEADERS)).text
     player = await Stream.open(f"ws://{live}{link['api_url']}/ws")
     await player.next()
     await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 4})
     await player.next()
-    after = (await client.get("/api/metrics")).text
+    after = (await client.get("/api/metrics", headers=METRICS_HEADERS)).text
     opened = "websocket_connections_open"
     sent = "encounter_events_broadcast_total"
     assert sample(after, opened, "player") == sample(before, opened, "player") + 1

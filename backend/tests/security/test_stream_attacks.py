@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.db import create_engine
 from app.realtime import revocation
+from tests.api import add_co_dm
 from tests.conftest import create_pg_database, drop_pg_database, migrate, register, unique_email
 from tests.realtime.helpers import Json, Stream, bearer, dm_stream
 from tests.servers import gunicorn
@@ -262,11 +263,7 @@ async def test_finding_2_every_revocation_closes_sockets_everywhere(
         email = unique_email()
         co_dm = await register(http, email)
         campaign = (await http.post("/api/campaigns", json={"name": "Keep"}, headers=owner)).json()
-        r = await http.post(
-            f"/api/campaigns/{campaign['id']}/members", json={"email": email}, headers=owner
-        )
-        assert r.status_code == 201, r.text
-        co_dm_id = r.json()["user_id"]
+        co_dm_id = await add_co_dm(http, owner, campaign, email)
 
         async def encounter(name: str) -> tuple[str, str]:
             r = await http.post(

@@ -398,12 +398,18 @@ async def test_homebrew_in_encounters_needs_a_dm_of_the_campaign(
         problem = assert_problem(r, 422)
         assert problem["errors"][0]["loc"] == ["body", "statblock_id"]
 
-    # A co-DM fields the owner's homebrew in the owner's campaign.
+    # A co-DM fields the owner's homebrew in the owner's campaign once it is shared
+    # there (tests/test_consent.py).
     me = (await client.get("/api/auth/me", headers=stranger)).json()
     r = await client.post(
         f"/api/campaigns/{campaign['id']}/members", json={"email": me["email"]}, headers=dm
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
+    r = await client.post(f"/api/invitations/{r.json()['id']}/accept", headers=stranger)
+    assert r.status_code == 200, r.text
+    shared = f"/api/campaigns/{campaign['id']}/statblocks"
+    assert (await client.put(f"{shared}/{mine['id']}", headers=dm)).status_code == 204
+    assert (await client.put(f"{shared}/{theirs['id']}", headers=stranger)).status_code == 204
     added = await add(client, stranger, encounter["id"], {"statblock_id": mine["id"]})
     assert [c["name"] for c in added["state"]["combatants"]] == [
         "Glimmer Owlbear",

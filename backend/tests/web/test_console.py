@@ -9,6 +9,7 @@ summary. The player view, in its own phone-sized context, shows each visible cha
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -62,6 +63,7 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     redo_ok = await _server_knows(server, "redo")
     flags_ok = await _server_knows(server, "magical")
     settings_ok = await _server_knows(server, "/api/auth/me/settings")
+    view_options_ok = await _server_knows(server, "turn_timer")
 
     dm_context = await browser.new_context(viewport=DESKTOP, base_url=server)
     dm = await dm_context.new_page()
@@ -263,6 +265,18 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     await dm.screenshot(path=str(SCREENSHOTS / "console-statblock-1280.png"))
     await dm.get_by_role("button", name="← Log").click()
 
+    # The DM's player-view options: no round counter, a turn timer.
+    if view_options_ok:
+        await dm.get_by_role("button", name="Encounter settings").click()
+        options = dm.get_by_role("dialog", name="Encounter settings")
+        await options.get_by_label("Show the round counter").uncheck()
+        await options.get_by_label("Show a turn timer").check()
+        await options.get_by_role("button", name="Save settings").click()
+        await expect(table.locator("#play-round")).to_be_hidden(timeout=TABLE_MS)
+        await expect(table.locator("#play-timer")).to_have_text(
+            re.compile(r"^\d+:\d\d$"), timeout=TABLE_MS
+        )
+
     # End combat, confirmed, with the summary (Aria dealt the fireball as the attacker).
     await dm.get_by_role("button", name="End combat").click()
     await (
@@ -386,4 +400,18 @@ async def test_the_phone_console_is_one_handed(server: str, browser: Any) -> Non
     await amount.press("Enter")
     await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.screenshot(path=str(SCREENSHOTS / "console-fourteen-390.png"))
+
+    # Somebody else acted first: the console reloads the encounter and says so.
+    async def stale(route: Any) -> None:
+        await route.fulfill(
+            status=412,
+            content_type="application/problem+json",
+            body=json.dumps({"title": "The encounter has changed", "status": 412}),
+        )
+
+    await page.route("**/api/encounters/*/actions", stale, times=1)
+    await amount.fill("3")
+    await amount.press("Enter")
+    await expect(page.locator(".toast.error")).to_contain_text("changed in another window")
+    await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.context.close()

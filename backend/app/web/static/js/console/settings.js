@@ -34,6 +34,7 @@ export function EncounterSettings() {
     event.preventDefault();
     const f = event.currentTarget.elements;
     const next = {
+      ruleset: f.ruleset.value,
       tie_policy: f.tie_policy.value,
       skip_down_monsters: f.skip_down_monsters.checked,
       in_lair: f.in_lair.checked,
@@ -50,6 +51,7 @@ export function EncounterSettings() {
     // Compared with what the form showed, so a field this server lacks is not sent unchanged.
     const shown = {
       ...s,
+      ruleset: state.ruleset,
       monster_death_saves: Boolean(s.monster_death_saves),
       player_view: { ...pv, show_round: pv.show_round ?? true, turn_timer: Boolean(pv.turn_timer), active_on_top: Boolean(pv.active_on_top) },
     };
@@ -60,7 +62,9 @@ export function EncounterSettings() {
   const check = (name, label, on) => html`<label class="check"><input type="checkbox" name=${name} checked=${Boolean(on)} /> ${label}</label>`;
   return html`<${Modal} title="Encounter settings">
     <form id="encounter-settings" class="settings" onSubmit=${save}>
-      <p class="muted small">Rules: ${state.ruleset} (chosen when the encounter was made).</p>
+      <label>Rules edition <select name="ruleset" value=${state.ruleset} disabled=${state.status === "active"}>
+        <option value="2014">2014 (SRD 5.1)</option><option value="2024">2024</option></select></label>
+      ${state.status === "active" && html`<p class="muted small">The edition can change before or after combat, not during it.</p>`}
       <label>Initiative ties <select name="tie_policy" value=${s.tie_policy}>
         <option value="dex">higher Dexterity first</option><option value="pcs_first">PCs first</option>
         <option value="monsters_first">monsters first</option><option value="random">random</option></select></label>

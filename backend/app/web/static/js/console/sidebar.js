@@ -66,7 +66,7 @@ export function Encounters() {
           </button>
           <details class="menu">
             <summary aria-label=${`Manage ${e.name}`}>⋯</summary>
-            <div class="menu-body">
+            <div class="menu-body" onClick=${(event) => event.target.closest("button") && (event.currentTarget.closest("details").open = false)}>
               <button type="button" class="btn small" onClick=${() => store.openDialog({ kind: "rename", item: e })}>Rename</button>
               <button type="button" class="btn small" onClick=${guard(() => data.duplicateEncounter(e))}>Duplicate</button>
               <button type="button" class="btn small" onClick=${guard(() => data.exportEncounter(e))}>Export</button>
