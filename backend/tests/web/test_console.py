@@ -374,6 +374,12 @@ async def test_combat_mode_shows_ten_rows_at_1280_by_800(server: str, browser: A
     await expect(row(page, names[2]).locator(".hp-text")).to_have_text(
         re.compile(r"^(15/15|30/30)$")
     )
+    # An orc changes sides: the row says so.
+    turncoat = row(page, "Orc 12")
+    await turncoat.get_by_label("More actions for Orc 12").click()
+    await turncoat.get_by_label("Side of Orc 12").select_option("party")
+    await expect(turncoat.locator(".badge.side-party")).to_have_text("ally")
+    await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
     await page.keyboard.press("?")
     await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Redo")
