@@ -12,6 +12,12 @@ letters or more), and a single-row lookup by
 primary key, each in a fresh session as a request would. Prints p50/p95 per
 query and the ratio of its p95 to the lookup's p95. The database is dropped
 at the end.
+
+What it measures: the database work of a search as the repository issues it
+(SQL plus SQLAlchemy's mapping), one query at a time from this Python process, with
+no HTTP, no concurrency and no server process in the way. This process and
+PostgreSQL share the same (two) cores, so the times include this client's own
+Python overhead; they compare queries with each other, not the service's capacity.
 """
 
 from __future__ import annotations
@@ -157,6 +163,8 @@ async def bench(engine: AsyncEngine) -> None:
         f"{engine.dialect.name}: {total} stat blocks "
         f"(334 SRD + {HOMEBREW} homebrew, loaded in {loaded:.1f} s); "
         f"{RUNS} runs each after {WARMUP} warm-up, one session per call, limit 50\n"
+        "measures the repository's queries from this Python process (no HTTP, one at a time);"
+        " this client and PostgreSQL share the same cores\n"
     )
 
     ids = [r["id"] for r in rows] + [f"srd-{m['slug']}" for m in load_srd_monsters()]
