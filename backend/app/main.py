@@ -31,6 +31,7 @@ from app.problems import document_problems, install_handlers
 from app.realtime.hub import Abortable, Hub
 from app.realtime.router import router as realtime_router
 from app.statblocks.router import campaign_router as campaign_statblocks_router
+from app.statblocks.router import combatant_router as combatant_statblock_router
 from app.statblocks.router import router as statblocks_router
 from app.statblocks.srd import srd_attribution
 from app.web.router import router as web_router
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = session_factory(
             read_engine(engine, transaction_pooler=pooled)
         )
-        hub = app.state.hub = Hub(app.state.sessionmaker, settings.listen_url)
+        hub = app.state.hub = Hub(app.state.sessionmaker, settings.listen_url, settings.redis_url)
         await hub.start()
         log.info(
             "startup", environment=settings.environment, database=engine.url.get_backend_name()
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         campaign_encounters_router,
         encounters_router,
         statblocks_router,
+        combatant_statblock_router,
         dice_router,
         difficulty_router,
         encounter_import_router,
