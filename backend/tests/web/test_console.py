@@ -9,6 +9,7 @@ summary. The player view, in its own phone-sized context, shows each visible cha
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -373,6 +374,12 @@ async def test_combat_mode_shows_ten_rows_at_1280_by_800(server: str, browser: A
     await expect(row(page, names[2]).locator(".hp-text")).to_have_text(
         re.compile(r"^(15/15|30/30)$")
     )
+    # An orc changes sides: the row says so.
+    turncoat = row(page, "Orc 12")
+    await turncoat.get_by_label("More actions for Orc 12").click()
+    await turncoat.get_by_label("Side of Orc 12").select_option("party")
+    await expect(turncoat.locator(".badge.side-party")).to_have_text("ally")
+    await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
     await page.keyboard.press("?")
     await expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Redo")
@@ -399,4 +406,18 @@ async def test_the_phone_console_is_one_handed(server: str, browser: Any) -> Non
     await amount.press("Enter")
     await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.screenshot(path=str(SCREENSHOTS / "console-fourteen-390.png"))
+
+    # Somebody else acted first: the console reloads the encounter and says so.
+    async def stale(route: Any) -> None:
+        await route.fulfill(
+            status=412,
+            content_type="application/problem+json",
+            body=json.dumps({"title": "The encounter has changed", "status": 412}),
+        )
+
+    await page.route("**/api/encounters/*/actions", stale, times=1)
+    await amount.fill("3")
+    await amount.press("Enter")
+    await expect(page.locator(".toast.error")).to_contain_text("changed in another window")
+    await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.context.close()

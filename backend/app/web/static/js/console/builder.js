@@ -109,6 +109,7 @@ function AdHoc() {
     if (f.ac.value) body.ac = Number(f.ac.value);
     if (f.initiative_bonus.value) body.initiative_bonus = Number(f.initiative_bonus.value);
     if (f.hidden.checked) body.hidden = true;
+    if (f.side.value) body.side = f.side.value;
     await addCombatants(body);
     f.name.select();
   });
@@ -121,6 +122,8 @@ function AdHoc() {
       <label>Init. bonus <input name="initiative_bonus" type="number" min="-20" max="30" /></label>
       <label>Kind <select name="kind"><option value="monster">Monster</option><option value="npc">NPC</option>
         <option value="lair">Lair</option></select></label>
+      <label>Side <select name="side"><option value="">by kind</option><option value="party">party</option>
+        <option value="enemies">enemies</option><option value="neutral">neutral</option></select></label>
       <label class="check wide"><input name="hidden" type="checkbox" /> Hidden from players</label>
       <button type="submit" class="btn small primary">Add</button>
     </form>

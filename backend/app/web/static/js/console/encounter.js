@@ -119,7 +119,19 @@ function noticeEvents(items) {
 
 // --- actions -----------------------------------------------------------------------------------
 let queue = Promise.resolve();
-const TOASTED = { remove_combatant: "Removed", end_combat: "Combat ended", undo: "Undone", redo: "Redone" };
+// What each action says in the "action" toast (with Undo, or Redo after an undo).
+const TOASTED = {
+  remove_combatant: "Removed: ",
+  end_combat: "Combat ended: ",
+  undo: "Undone: ",
+  redo: "Redone: ",
+  damage: "",
+  heal: "",
+  set_temp_hp: "",
+  add_condition: "",
+  set_hidden: "",
+  set_dead: "",
+};
 
 function enqueue(run) {
   queue = queue.then(run, run);
@@ -145,10 +157,10 @@ async function send(method, path, body, quiet) {
     store.pruneChecks();
     if (body?.type === "add_combatants" || path.endsWith("/combatants") || ["remove_combatant", "update_combatant", "update_settings", "undo", "redo"].includes(body?.type)) refreshDifficulty();
     const said = TOASTED[body?.type];
-    if (said && !quiet && result.events.length) {
+    if (said !== undefined && !quiet && result.events.length) {
       const text = result.events.map((e) => e.text).join(" ");
       const undone = body.type === "undo";
-      store.toast(`${said}: ${text}`, { kind: "action", undo: !undone, redo: undone });
+      store.toast(`${said}${text}`, { kind: "action", undo: !undone, redo: undone, ms: 5000 });
     }
     if (!stream.isLive) await refreshEvents();
     return result;

@@ -156,6 +156,8 @@ function RowView({ c, status, isTurn, selected, cursor }) {
     <span class="tags">
       ${c.kind === "character" ? html`<span class="badge kind">PC</span>` : c.kind !== "monster" && html`<span class="badge kind">${c.kind}</span>`}
       ${c.status !== "active" && html`<span class=${`badge status-${c.status}`}>${STATUS_LABELS[c.status] ?? c.status}</span>`}
+      ${c.side && c.side !== (c.kind === "character" || c.kind === "npc" ? "party" : "enemies") &&
+      html`<span class=${`badge side-${c.side}`} title="Side">${c.side === "party" ? "ally" : c.side === "enemies" ? "enemy" : "neutral"}</span>`}
       ${c.hidden && html`<span class="badge hidden-flag" title="Hidden from players">hidden</span>`}
       ${c.surprised && html`<span class="badge">surprised</span>`}
       ${c.concentration && html`<span class="badge conc" title="Concentrating">◎ ${c.concentration}</span>`}
