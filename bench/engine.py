@@ -14,6 +14,14 @@ measures, alternating the two to cancel drift on a noisy machine:
 
 Goal: both throughput ratios at least 0.5, and the 10,000-event read within noise
 of the 10-event read.
+
+What it measures, and what it does not: the load comes from httpx clients in this
+Python process, on the same (two) cores as both servers and PostgreSQL. The baseline
+reaches only what those clients can send (a few hundred requests/s), so its ratios
+compare the service with the *client's* ceiling, not with the bare server's, and
+flatter the service. It is a regression check of the full stack's cost per request
+at low concurrency and of log-length independence; for the servers' throughput and
+p99 against a bare FastAPI + asyncpg baseline, use bench/http_bench.py (``wrk``).
 """
 
 from __future__ import annotations
@@ -277,6 +285,10 @@ async def main() -> None:
             ratio = ours_value / base_value
             print(f"{label:<44}{ours_value:>10.2f}{base_value:>10.2f}{ratio:>8.2f}")
         print("goal: both throughput ratios >= 0.50; log-length ratio ~1.0")
+        print(
+            "note: Python (httpx) clients on the same cores as the servers: the baseline's"
+            " rate is the clients' ceiling; for server throughput see bench/http_bench.py"
+        )
     finally:
         for p in procs:
             p.terminate()

@@ -27,6 +27,12 @@ check what a product client relies on too: no version twice, none out of order.
 Also printed: CPU seconds the server processes and the clients used while the actions
 were fired, and how busy the whole machine was (other people's work included): when it
 is near 100 %, latencies measure the queue for the CPU rather than either server.
+
+What it measures: action-to-frame latency of the player-view fan-out (not HTTP
+throughput; see bench/http_bench.py for that). The client processes are Python and run
+on the same (two) cores as the servers and PostgreSQL, so their CPU competes with the
+servers' and is part of every latency printed; the clients' CPU seconds are printed so
+that share can be judged.
 """
 
 from __future__ import annotations
@@ -634,6 +640,10 @@ def main() -> None:
     print(
         f"{args.sockets} player-view sockets ({args.clients} client processes), "
         f"{args.actions} actions at {args.rate:g}/s, {WORKERS} workers, {os.cpu_count()} CPUs"
+    )
+    print(
+        "measures action-to-frame latency of the player-view fan-out; the Python client"
+        " processes share these CPUs with the servers and PostgreSQL (their CPU is printed)"
     )
     pairs: list[tuple[dict[str, float], dict[str, float]]] = []
     compared: list[tuple[dict[str, float], dict[str, float]]] = []

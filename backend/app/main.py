@@ -31,6 +31,7 @@ from app.problems import document_problems, install_handlers
 from app.realtime.hub import Abortable, Hub
 from app.realtime.router import router as realtime_router
 from app.statblocks.router import campaign_router as campaign_statblocks_router
+from app.statblocks.router import combatant_router as combatant_statblock_router
 from app.statblocks.router import router as statblocks_router
 from app.statblocks.srd import srd_attribution
 from app.web.router import router as web_router
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         campaign_encounters_router,
         encounters_router,
         statblocks_router,
+        combatant_statblock_router,
         dice_router,
         difficulty_router,
         encounter_import_router,

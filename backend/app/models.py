@@ -1,6 +1,6 @@
 """Every table, imported in one place for Alembic and the metadata tests."""
 
-from app.auth.models import ThrottleCounter, User
+from app.auth.models import ThrottleCounter, User, UserSettings
 from app.campaigns.models import Campaign, CampaignInvitation, CampaignMember
 from app.characters.models import Character
 from app.db import Base
@@ -19,4 +19,5 @@ __all__ = [
     "StatBlockShare",
     "ThrottleCounter",
     "User",
+    "UserSettings",
 ]

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, IdMixin, TimestampMixin
+from app.db import Base, IdMixin, JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -30,3 +33,16 @@ class ThrottleCounter(Base):
     # Epoch seconds, so the window arithmetic is the same integer SQL on both databases.
     window_started: Mapped[int] = mapped_column(BigInteger, index=True)
     attempts: Mapped[int]
+
+
+class UserSettings(Base):
+    """A user's console settings (``ConsoleSettingsIn`` as they sent it); a user
+    without a row has the defaults."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import ThrottleCounter, User
+from app.auth.models import ThrottleCounter, User, UserSettings
+from app.db import utcnow
 
 
 async def get_user(session: AsyncSession, user_id: str) -> User | None:
@@ -86,3 +88,20 @@ async def remove_user(session: AsyncSession, user: User) -> None:
     """The user row; memberships go with it (ON DELETE CASCADE)."""
     await session.delete(user)
     await session.flush()
+
+
+async def get_settings(session: AsyncSession, user_id: str) -> dict[str, Any] | None:
+    stmt = select(UserSettings.data).where(UserSettings.user_id == user_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def put_settings(session: AsyncSession, user_id: str, data: dict[str, Any]) -> None:
+    """Insert or replace, in one statement: two first saves at once cannot collide."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = insert(UserSettings).values(user_id=user_id, data=data, updated_at=now)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[UserSettings.user_id], set_={"data": data, "updated_at": now}
+        )
+    )

@@ -6,6 +6,8 @@ from fastapi.responses import JSONResponse
 from app.auth import lifecycle, service
 from app.auth.lifecycle import WrongPassword
 from app.auth.schemas import (
+    ConsoleSettingsIn,
+    ConsoleSettingsOut,
     LoginIn,
     PasswordChangeIn,
     PasswordConfirmIn,
@@ -74,6 +76,36 @@ async def login(body: LoginIn, request: Request, settings: SettingsDep) -> Token
 )
 async def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
+
+
+@router.get(
+    "/me/settings",
+    response_model=ConsoleSettingsOut,
+    responses=errs(InvalidToken),
+    summary="The signed-in user's console settings",
+)
+async def get_console_settings(user: CurrentUser, session: SessionDep) -> ConsoleSettingsOut:
+    """Keybindings (every action, with the defaults filled in), how monsters from a
+    stat block get their hit points, the initiative roll mode and whether same-kind
+    monsters are grouped. A user who never saved any has the defaults."""
+    return ConsoleSettingsOut.of(await service.console_settings(session, user.id))
+
+
+@router.put(
+    "/me/settings",
+    response_model=ConsoleSettingsOut,
+    responses=errs(InvalidToken, Unprocessable),
+    summary="Replace the signed-in user's console settings",
+)
+async def put_console_settings(
+    body: ConsoleSettingsIn, user: CurrentUser, session: SessionDep
+) -> ConsoleSettingsOut:
+    """The whole document: a field left out takes its default. ``keybindings``
+    may name any of the known actions (others are a 422); an action left out keeps
+    its default key and ``null`` unbinds it; a key bound to two actions is a 422.
+    ``monster_hp`` applies when monsters are added from a stat block without an
+    ``hp`` choice of their own."""
+    return ConsoleSettingsOut.of(await service.save_console_settings(session, user.id, body))
 
 
 @router.post(

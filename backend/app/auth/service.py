@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import repository, throttle
 from app.auth.models import User
-from app.auth.schemas import RegisterIn
+from app.auth.schemas import ConsoleSettingsIn, RegisterIn
 from app.auth.security import IssuedToken, hash_password, issue_token, verify_password
 from app.config import Settings
 from app.errors import InvalidCredentials
@@ -77,3 +77,16 @@ async def login(
         expires_minutes=settings.jwt_expires_minutes,
         generation=user.token_generation,
     )
+
+
+async def console_settings(session: AsyncSession, user_id: str) -> ConsoleSettingsIn:
+    """The user's console settings as they chose them (defaults if never saved)."""
+    stored = await repository.get_settings(session, user_id)
+    return ConsoleSettingsIn() if stored is None else ConsoleSettingsIn.model_validate(stored)
+
+
+async def save_console_settings(
+    session: AsyncSession, user_id: str, chosen: ConsoleSettingsIn
+) -> ConsoleSettingsIn:
+    await repository.put_settings(session, user_id, chosen.model_dump(mode="json"))
+    return chosen

@@ -21,6 +21,7 @@ from app.encounters.state import (
     InitiativeMode,
     Name,
     QualifiedDefence,
+    Ruleset,
     Save,
     Side,
     TiePolicy,
@@ -273,6 +274,9 @@ class PlayerViewPatch(ActionModel):
     enemies: SideViewPatch | None = None
     allies: SideViewPatch | None = None
     players: SideViewPatch | None = None
+    show_round: bool | None = None
+    turn_timer: bool | None = None
+    active_on_top: bool | None = None
 
 
 class UpdateSettings(ActionModel):
@@ -284,6 +288,9 @@ class UpdateSettings(ActionModel):
     in_lair: bool | None = None
     monster_death_saves: bool | None = None
     player_view: PlayerViewPatch | None = None
+    ruleset: Ruleset | None = Field(
+        default=None, description="The rules edition; not while combat is running."
+    )
 
 
 Action = Annotated[
@@ -328,3 +335,10 @@ class AddCombatants(ActionModel):
     type: Literal["add_combatants"] = "add_combatants"
     combatants: Annotated[list[Combatant], Field(min_length=1, max_length=MAX_LIST)]
     rolls: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RenameEncounter(ActionModel):
+    """Internal: ``PATCH /api/encounters/{id}`` with a new name."""
+
+    type: Literal["rename_encounter"] = "rename_encounter"
+    name: Annotated[str, Field(min_length=1, max_length=200)]

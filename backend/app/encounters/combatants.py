@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import service as accounts
 from app.characters import repository as characters
 from app.characters.models import Character
 from app.dice import Roller
@@ -121,7 +122,9 @@ async def build_combatants(
     roller: Roller,
     existing: EncounterState,
 ) -> AddCombatants:
-    """Resolve a request to add combatants into the rules' internal action."""
+    """Resolve a request to add combatants into the rules' internal action.
+    ``user_id`` is the DM adding them, whose console settings fill in what the
+    request leaves out (``monster_hp``)."""
     if isinstance(body, FromCharacter | FromCharacters):
         ids = [body.character_id] if isinstance(body, FromCharacter) else body.character_ids
         hidden = isinstance(body, FromCharacter) and body.hidden
@@ -143,6 +146,9 @@ async def build_combatants(
             combatants=[_from_character(found[i], hidden=hidden, side=side) for i in ids]
         )
     if isinstance(body, FromStatBlock):
+        if body.hp is None:
+            chosen = await accounts.console_settings(session, user_id)
+            body = body.model_copy(update={"hp": chosen.monster_hp})
         return await _from_statblock_request(
             session,
             campaign_id=campaign_id,

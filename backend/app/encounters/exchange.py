@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import User
 from app.campaigns.models import Campaign
 from app.characters import repository as characters
+from app.db import utcnow
 from app.encounters import rules
 from app.encounters.combatants import fit_name, from_statblock, new_group_id, new_id
 from app.encounters.models import Encounter
@@ -43,7 +44,7 @@ from app.encounters.rules import MAX_COMBATANTS
 from app.encounters.rules.events import Draft
 from app.encounters.rules.order import refresh_order, turn_units, unit_index
 from app.encounters.schemas import EncounterCreate
-from app.encounters.service import Outcome, create, record, state_of
+from app.encounters.service import Outcome, create, record, stamp_turn, state_of
 from app.encounters.state import (
     Combatant,
     Condition,
@@ -419,6 +420,7 @@ async def import_encounter(
     draft.data.update(format=kind, combatant_ids=[c.id for c in imported.combatants])
     event = draft.event(IMPORTED_EVENT)
     after = rules.apply(before, event)
+    stamp_turn(before, after, utcnow())
     return await record(
         session,
         encounter_id=encounter.id,

@@ -24,6 +24,12 @@ neither. Never shown: AC, notes, defences, stat block and character ids, initiat
 bonus, Dexterity, tiebreaks, manual ranks, damage totals, legendary counts, group ids,
 condition sources and saves, the DM's settings and the combat summary.
 
+The DM's page options (``player_view.show_round``, ``turn_timer``, ``active_on_top``):
+``round`` is null unless the round counter is shown; ``turn_started_at`` (ISO 8601,
+server time) is when the turn the table sees began, null unless the timer is on and a
+visible turn is running (a hidden creature's turn neither shows nor restarts it);
+with ``active_on_top`` the order (and the list) starts at the public turn and wraps.
+
 The player view carries no encounter version (it advances on changes the table cannot
 see: a hidden creature's turn, damage to it, so its gaps would betray them). It carries
 ``seq`` instead, the player-view link's own count of changes the players could see
@@ -87,6 +93,11 @@ def public_turn(state: EncounterState, visible: set[str]) -> tuple[str | None, i
     return None, state.round
 
 
+def public_marker(state: EncounterState) -> tuple[str | None, int]:
+    """:func:`public_turn` with the visible combatants worked out."""
+    return public_turn(state, {c.id for c in state.combatants if not c.hidden})
+
+
 def _conditions(combatant: Combatant, visible: set[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for condition in combatant.conditions:
@@ -147,9 +158,14 @@ def _view(state: EncounterState) -> dict[str, Any]:
     order = [cid for cid in state.order if cid in visible]
     position = {cid: i for i, cid in enumerate(order)}
     # In turn order, then the delayed ones, so the list itself says nothing more.
-    shown.sort(key=lambda c: position.get(c.id, len(order)))
     turn, round_ = public_turn(state, visible)
     sides = state.settings.player_view
+    if sides.active_on_top and turn in position:
+        order = order[position[turn] :] + order[: position[turn]]
+        position = {cid: i for i, cid in enumerate(order)}
+    shown.sort(key=lambda c: position.get(c.id, len(order)))
+    started = state.public_turn_started_at
+    timed = sides.turn_timer and turn is not None and started is not None
     views: dict[ViewSide, SideView] = {
         "players": sides.players,
         "allies": sides.allies,
@@ -159,8 +175,9 @@ def _view(state: EncounterState) -> dict[str, Any]:
         "name": state.name,
         "status": state.status,
         "ruleset": state.ruleset,
-        "round": round_,
+        "round": round_ if sides.show_round else None,
         "turn": turn,
+        "turn_started_at": started.isoformat() if timed and started else None,
         "order": order,
         "combatants": [_combatant(c, views[view_side(c)], visible) for c in shown],
     }

@@ -11,7 +11,7 @@ from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUserId, SessionDep
 from app.dice import DiceRoller
 from app.encounters import combatants, repository, service
-from app.encounters.actions import Action, RemoveCombatant, UpdateCombatant
+from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
 from app.encounters.dependencies import IfMatch, MemberEncounter
 from app.encounters.models import Encounter, EncounterEvent
 from app.encounters.schemas import (
@@ -21,6 +21,7 @@ from app.encounters.schemas import (
     EncounterCreate,
     EncounterListItem,
     EncounterOut,
+    EncounterPatch,
     EventOut,
     EventPage,
 )
@@ -33,6 +34,7 @@ from app.errors import (
     RuleViolation,
     Unauthorized,
     Unprocessable,
+    reject_nulls,
 )
 from app.pagination import Page, PageDep
 from app.problems import responses as errs
@@ -113,11 +115,64 @@ async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: Sess
     return json_response(service.dm_json(state, row.campaign_id), row.version)
 
 
+@router.patch(
+    "/{encounter_id}",
+    response_model=None,
+    responses={200: {"model": ActionResult}, **ACTION_ERRORS, **errs(Unprocessable)},
+)
+async def update_encounter(
+    encounter_id: str,
+    body: EncounterPatch,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    if_match: IfMatch,
+) -> Response:
+    """Rename the encounter (``{"name": ...}``, trimmed, 1 to 200 characters). Logged
+    as an ``encounter_renamed`` event, which ``undo`` takes back and the player view
+    follows; the name it already has is a 200 with no event."""
+    changes = body.model_dump(exclude_unset=True)
+    reject_nulls(changes)
+    if not changes:
+        raise Unprocessable("Nothing to update: send a name.")
+    outcome = await service.perform(
+        session,
+        encounter_id=encounter_id,
+        user_id=user_id,
+        action=RenameEncounter(name=changes["name"]),
+        roller=DiceRoller(),
+        if_match=if_match,
+    )
+    return result(outcome)
+
+
 @router.delete("/{encounter_id}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS)
 async def delete_encounter(encounter: MemberEncounter, session: SessionDep) -> Response:
-    """Deletes the encounter and its log; its open sockets close (4404)."""
+    """Deletes the encounter and its log; its player view link stops working and
+    its open sockets close (4404)."""
     await service.delete(session, encounter)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{encounter_id}/duplicate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EncounterOut,
+    responses=READ_ERRORS,
+)
+async def duplicate_encounter(
+    encounter: MemberEncounter, user_id: CurrentUserId, session: SessionDep
+) -> Response:
+    """A copy in the same campaign named "<name> (copy)": not started, the same
+    ruleset and settings, the same combatants with new ids at full strength (full
+    HP, no temp HP, conditions, concentration, death saves, initiative or damage
+    totals; hidden ones stay hidden). Its log starts with one ``encounter_copied``
+    event; the original's log is not copied, nor its player view link."""
+    outcome = await service.duplicate(session, encounter, actor_id=user_id)
+    return json_response(
+        service.dm_json(outcome.state, outcome.campaign_id),
+        outcome.state.version,
+        status.HTTP_201_CREATED,
+    )
 
 
 @router.post(
@@ -203,8 +258,9 @@ async def add_combatants(
     if_match: IfMatch,
 ) -> Response:
     """Add one of: ``{"character_id"}``, ``{"character_ids": [...]}``,
-    ``{"statblock_id", "count", "hp": "average"|"rolled"}``, or a combatant's
-    fields typed in by hand. Logged like an action."""
+    ``{"statblock_id", "count", "hp": "average"|"rolled"}`` (without ``hp``, the
+    DM's console setting ``monster_hp`` decides), or a combatant's fields typed in
+    by hand. Logged like an action."""
     roller = DiceRoller()
     action = await combatants.build_combatants(
         session,

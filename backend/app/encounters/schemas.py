@@ -96,6 +96,9 @@ class EncounterOut(BaseModel):
     settings: EncounterSettings
     version: int = Field(description="The sequence number of the encounter's last event.")
     summary: dict[str, Any] | None = None
+    turn_started_at: dt.datetime | None = Field(
+        default=None, description="When the current turn began (server time); null outside combat."
+    )
 
 
 class EncounterListItem(BaseModel):
@@ -206,7 +209,11 @@ class FromStatBlock(BaseModel):
 
     statblock_id: str = Field(min_length=1, max_length=64)
     count: int = Field(default=1, ge=1, le=50)
-    hp: Literal["average", "rolled"] = "average"
+    hp: Literal["average", "rolled"] | None = Field(
+        default=None,
+        description="The block's average HP or rolled from its hit dice; left out, the "
+        "adding user's console setting `monster_hp` decides (default average).",
+    )
     hidden: bool = False
     group: str | bool | None = Field(
         default=None,

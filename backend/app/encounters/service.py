@@ -8,6 +8,7 @@ apply one after another: no lost update, no half-applied action.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -20,14 +21,16 @@ from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
 from app.encounters import repository, rules
-from app.encounters.actions import Action, AddCombatants, Redo, Undo
+from app.encounters.actions import Action, Redo, RenameEncounter, Undo
+from app.encounters.combatants import new_id, new_tiebreak
 from app.encounters.models import Encounter
-from app.encounters.projection import sees_change
+from app.encounters.projection import public_marker, sees_change
+from app.encounters.rules.events import Draft
 from app.encounters.schemas import (
     EncounterCreate,
     EventOut,
 )
-from app.encounters.state import EncounterState
+from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
@@ -104,7 +107,7 @@ async def perform(
     *,
     encounter_id: str,
     user_id: str,
-    action: Action | AddCombatants,
+    action: Action | rules.Internal,
     roller: Roller,
     if_match: int | None = None,
 ) -> Outcome:
@@ -115,6 +118,11 @@ async def perform(
     if if_match is not None and if_match != locked.version:
         raise _stale(locked.version, if_match)
     before = EncounterState.model_validate_json(locked.state)
+    if isinstance(action, RenameEncounter) and action.name.strip() == before.name:
+        # Renaming to the name it has changes nothing: no event (PATCH is idempotent).
+        return Outcome(
+            campaign_id=locked.campaign_id, state=before, state_json=locked.state, events=[]
+        )
     undo_of: int | None = None
     if isinstance(action, Undo):
         target = await repository.latest_undoable(session, encounter_id)
@@ -148,9 +156,11 @@ async def perform(
             reminders=list(redone.reminders),
         )
         await _replay_write_back(session, locked.campaign_id, redone.data, "after", event)
+        stamp_turn(before, after, utcnow())
     else:
         scratch = EncounterState.model_validate_json(locked.state)
         event, after = rules.resolve(before, action, roller, scratch)
+        stamp_turn(before, after, utcnow())
     outcome = await record(
         session,
         encounter_id=encounter_id,
@@ -166,6 +176,20 @@ async def perform(
     )
     metrics.ACTIONS_APPLIED.labels(type=action.type).inc()
     return outcome
+
+
+def stamp_turn(before: EncounterState, after: EncounterState, now: dt.datetime) -> None:
+    """Start the turn clocks the action moved: the DM's when the turn (or round)
+    changed, the table's when the turn marker the player view shows changed (a
+    hidden creature's turn leaves it running, as it leaves the marker). An undo
+    restores the clocks with the rest of the state."""
+    if after.status != "active" or after.turn is None:
+        after.turn_started_at = after.public_turn_started_at = None
+        return
+    if after.turn_started_at is None or (after.turn, after.round) != (before.turn, before.round):
+        after.turn_started_at = now
+    if after.public_turn_started_at is None or public_marker(after) != public_marker(before):
+        after.public_turn_started_at = now
 
 
 async def record(
@@ -216,6 +240,86 @@ async def record(
     if not notified:
         await publish_change(session, encounter_id, seq)
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
+
+
+async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: str) -> Outcome:
+    """A new encounter in the same campaign, not started, with the same settings
+    and copies of the combatants at full strength (new ids, full HP, no temp HP,
+    conditions, concentration, death saves, initiative or damage totals). Its log
+    starts afresh with one event."""
+    source = state_of(encounter)
+    before = EncounterState(
+        id=new_id(), name=copy_name(source.name), ruleset=source.ruleset, settings=source.settings
+    )
+    copy = await repository.add(
+        session,
+        Encounter(
+            id=before.id,
+            campaign_id=encounter.campaign_id,
+            name=before.name,
+            ruleset=before.ruleset,
+            status=before.status,
+            version=0,
+            state=before.model_dump(mode="json"),
+        ),
+    )
+    after = before.model_copy(
+        deep=True, update={"combatants": [fresh(c) for c in source.combatants]}
+    )
+    draft = Draft(before)
+    draft.state = after
+    draft.say(f"Copied from {source.name!r}: {len(after.combatants)} combatant(s).")
+    draft.data.update(source_id=encounter.id, combatant_ids=[c.id for c in after.combatants])
+    event = draft.event("encounter_copied")
+    return await record(
+        session,
+        encounter_id=copy.id,
+        campaign_id=copy.campaign_id,
+        before=before,
+        state_before=copy.state,
+        version_before=0,
+        player_seq_before=0,
+        event=event,
+        after=rules.apply(before, event),
+        actor_id=actor_id,
+    )
+
+
+def copy_name(name: str) -> str:
+    suffix = " (copy)"
+    return name[: 200 - len(suffix)].rstrip() + suffix
+
+
+def fresh(combatant: Combatant) -> Combatant:
+    """The combatant as it was before any fight: a new id, full hit points, its
+    legendary pools full, no initiative (the lair keeps its fixed count), not
+    surprised, its maximum no longer reduced by exhaustion."""
+    legendary = combatant.legendary_actions
+    resist = combatant.legendary_resistances
+    max_hp = combatant.max_hp if combatant.max_hp_unreduced is None else combatant.max_hp_unreduced
+    return combatant.model_copy(
+        deep=True,
+        update={
+            "id": new_id(),
+            "max_hp": max_hp,
+            "max_hp_unreduced": None,
+            "hp": max_hp,
+            "surprised": False,
+            "temp_hp": 0,
+            "conditions": [],
+            "concentration": None,
+            "death_saves": DeathSaves(),
+            "status": "active",
+            "initiative": combatant.initiative if combatant.kind == "lair" else None,
+            "legendary_actions": legendary.model_copy(update={"remaining": legendary.max}),
+            "legendary_resistances": resist.model_copy(update={"remaining": resist.max}),
+            "reaction_used": False,
+            "rank": None,
+            "tiebreak": new_tiebreak(),
+            "damage_dealt": 0,
+            "damage_taken": 0,
+        },
+    )
 
 
 def _stale(current: int, sent: int) -> PreconditionFailed:
@@ -279,7 +383,7 @@ async def _replay_write_back(
 
 
 # Bookkeeping the rules keep in the stored state that clients never see.
-_INTERNAL_STATE_KEYS = ("turn_history",)
+_INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
 _INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
 
 
@@ -297,6 +401,7 @@ def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[st
 
 _DM_EXCLUDE: Any = {
     "turn_history": True,
+    "public_turn_started_at": True,
     "combatants": {"__all__": set(_INTERNAL_COMBATANT_KEYS)},
 }
 

@@ -6,6 +6,7 @@ Every model here is plain data. The rules in :mod:`app.encounters.rules` build a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -291,11 +292,16 @@ def _players_view() -> SideView:
 
 
 class PlayerView(Model):
-    """Per side: "players" are characters, "allies" npcs, "enemies" monsters."""
+    """Per side: "players" are characters, "allies" npcs, "enemies" monsters; and
+    what the player page shows of the fight: the round counter, a turn timer (when
+    the current turn started) and the order rotated so the active creature is on top."""
 
     enemies: SideView = Field(default_factory=SideView)
     allies: SideView = Field(default_factory=SideView)
     players: SideView = Field(default_factory=_players_view)
+    show_round: bool = True
+    turn_timer: bool = False
+    active_on_top: bool = False
 
 
 class EncounterSettings(Model):
@@ -362,6 +368,11 @@ class EncounterState(Model):
     version: int = Field(default=0, ge=0, le=MAX_TALLY)
     turn_history: list[TurnChange] = Field(default_factory=list)
     summary: dict[str, Any] | None = None
+    # When the current turn began (server time), and when the turn as the table
+    # sees it began (it stays put through hidden creatures' turns). Set by the
+    # service, which owns the clock; null outside combat.
+    turn_started_at: dt.datetime | None = Field(default=None, strict=False)
+    public_turn_started_at: dt.datetime | None = Field(default=None, strict=False)
 
     def find(self, cid: str) -> Combatant | None:
         for combatant in self.combatants:

@@ -9,7 +9,7 @@ are never read or sorted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_, select, union
@@ -121,6 +121,26 @@ async def search(
         count = select(func.count()).select_from(StatBlock).where(*where)
         total = int((await session.execute(count)).scalar_one())
     return await summaries(session, ids), total
+
+
+async def names(
+    session: AsyncSession, user_id: str, search: Search, pieces: list[list[str]]
+) -> list[tuple[str, str]]:
+    """(id, lower-cased name) of every stat block the other fields of ``search``
+    allow whose name holds, for each list of ``pieces``, one of them: the
+    candidates a typo-forgiving search ranks (the narrow index only, as above)."""
+    where = _filters(replace(search, text=None), user_id)
+    for alternatives in pieces:
+        where.append(
+            or_(
+                *(
+                    StatBlock.name_lower.like(f"%{_like_escape(piece)}%", escape="\\")
+                    for piece in alternatives
+                )
+            )
+        )
+    rows = await session.execute(select(StatBlock.id, StatBlock.name_lower).where(*where))
+    return [(block_id, name) for block_id, name in rows.all()]
 
 
 async def summaries(session: AsyncSession, ids: Sequence[str]) -> list[Summary]:

@@ -12,7 +12,9 @@ from fastapi import APIRouter, Body, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from app.campaigns.dependencies import MemberCampaign
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, CurrentUserId, SessionDep
+from app.encounters.dependencies import MemberEncounter
+from app.encounters.service import state_of
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from app.pagination import Page, PageDep
 from app.problems import responses as errs
@@ -22,6 +24,8 @@ from app.statblocks.models import StatBlock
 from app.statblocks.schemas import Size, StatBlockData, StatBlockIn, cr_label
 
 router = APIRouter(prefix="/api/statblocks", tags=["statblocks"])
+# The stat block behind a combatant, beside the encounter's other routes.
+combatant_router = APIRouter(prefix="/api/encounters", tags=["statblocks"])
 
 LIST_ERRORS = errs(Unauthorized, Unprocessable)
 READ_ERRORS = errs(Unauthorized, NotFound)
@@ -109,7 +113,10 @@ def _challenge(name: str, value: str | None) -> float | None:
 def search_params(
     q: Annotated[
         str | None,
-        Query(max_length=100, description="Part of the name; names starting with it come first."),
+        Query(
+            max_length=100,
+            description="Part of the name, typos forgiven; names starting with it come first.",
+        ),
     ] = None,
     cr_min: Annotated[
         str | None, Query(max_length=10, description="Lowest challenge rating: 0, 1/4, 2...")
@@ -141,8 +148,12 @@ SearchDep = Annotated[repository.Search, Depends(search_params)]
 async def search_statblocks(
     search: SearchDep, user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[StatBlockSummary]:
-    """The SRD and your homebrew: exact and prefix name matches first, then by name."""
-    items, total = await repository.search(
+    """The SRD and your homebrew. With ``q``: the exact name first, then names that
+    start with it, names with a word that does, names that contain it (each by
+    name), then near misses forgiving typos in words of four letters or more (one
+    edit up to seven letters, two beyond; a swapped pair of letters is one edit):
+    "gobln" finds Goblin, "bugbaer" Bugbear. ``total`` counts them all."""
+    items, total = await service.search(
         session, user.id, search, limit=page.limit, offset=page.offset
     )
     return Page(items=[summary_of(b) for b in items], total=total)
@@ -245,3 +256,30 @@ async def unshare_statblock(
     """Stop sharing your homebrew with the campaign (combatants already made stay)."""
     await service.unshare(session, campaign.id, statblock_id, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@combatant_router.get(
+    "/{encounter_id}/combatants/{combatant_id}/statblock",
+    response_model=StatBlockOut,
+    responses=READ_ERRORS,
+    summary="The stat block a combatant was made from",
+)
+async def combatant_statblock(
+    encounter: MemberEncounter, combatant_id: str, user_id: CurrentUserId, session: SessionDep
+) -> StatBlockOut:
+    """For the console's stat block panel: the block behind a combatant added from
+    one (its ``statblock_id``), for a DM of the encounter's campaign who may field
+    it there: the SRD's, their own homebrew, or homebrew shared with the campaign.
+    404 when the combatant is unknown, was typed in by hand or is a character, or
+    its homebrew was deleted or is another DM's, unshared."""
+    combatant = state_of(encounter).find(combatant_id)
+    if combatant is None:
+        raise NotFound(f"No combatant {combatant_id} in this encounter.")
+    block = await service.for_combatant(
+        session,
+        campaign_id=encounter.campaign_id,
+        user_id=user_id,
+        statblock_id=combatant.statblock_id,
+        combatant=combatant.name,
+    )
+    return out(block)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.errors import Forbidden, NotFound, Unprocessable
-from app.statblocks import repository
+from app.statblocks import matching, repository
 from app.statblocks.models import StatBlock
 from app.statblocks.schemas import (
     StatBlockData,
@@ -43,6 +43,20 @@ _DERIVED: Final[dict[str, tuple[str, ...]]] = {
     "legendary_actions_per_round": ("legendary_actions",),
     "legendary_resistances": ("traits",),
 }
+
+
+async def search(
+    session: AsyncSession, user_id: str, search: repository.Search, *, limit: int, offset: int
+) -> tuple[list[repository.Summary], int]:
+    """The SRD and the user's homebrew matching ``search``, best first, with the
+    number of matches. Text with a word of four letters or more also finds near
+    misses (:mod:`app.statblocks.matching`), after every name that holds the text;
+    shorter text is matched by the database alone."""
+    if not search.text or not matching.forgives(search.text):
+        return await repository.search(session, user_id, search, limit=limit, offset=offset)
+    names = await repository.names(session, user_id, search, matching.pieces(search.text))
+    ranked = matching.rank(search.text, names)
+    return await repository.summaries(session, ranked[offset : offset + limit]), len(ranked)
 
 
 def data_of(block: StatBlock) -> StatBlockData:
@@ -72,6 +86,25 @@ async def get_visible(session: AsyncSession, statblock_id: str, user: User) -> S
     block = await repository.get_visible(session, statblock_id, user.id)
     if block is None:
         raise StatBlockNotFound(f"No stat block {statblock_id}.")
+    return block
+
+
+async def for_combatant(
+    session: AsyncSession,
+    *,
+    campaign_id: str,
+    user_id: str,
+    statblock_id: str | None,
+    combatant: str,
+) -> StatBlock:
+    """The stat block a combatant was made from, if ``user_id`` may field it in the
+    campaign: the SRD's, their own homebrew, or homebrew shared with the campaign
+    (so a co-DM reads a shared block here though search keeps it to its owner)."""
+    block = None
+    if statblock_id is not None:
+        block = await repository.get_for_campaign(session, statblock_id, campaign_id, user_id)
+    if block is None:
+        raise StatBlockNotFound(f"{combatant} has no stat block (any longer).")
     return block
 
 

@@ -128,3 +128,34 @@ async def test_errors(client: httpx.AsyncClient, dm: Headers, campaign: Json) ->
     assert_problem(await client.get(url, headers=await register(client)), 404)
     assert_problem(await client.get(url, params={"ruleset": "2019"}, headers=dm), 422)
     assert_problem(await client.get("/api/encounters/nope/difficulty", headers=dm), 404)
+
+
+async def test_the_rating_follows_the_encounters_ruleset(
+    client: httpx.AsyncClient, dm: Headers, campaign: Json
+) -> None:
+    eid, _ = await party_against_goblins(client, dm, campaign)
+    assert (await difficulty(client, dm, eid))["ruleset"] == "2014"
+
+    async def act(action: Json) -> httpx.Response:
+        return await client.post(f"/api/encounters/{eid}/actions", json=action, headers=dm)
+
+    r = await act({"type": "update_settings", "ruleset": "2024"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"]["ruleset"] == "2024"
+    rated = await difficulty(client, dm, eid)
+    assert rated["ruleset"] == "2024" and rated["budget"]["moderate"] == 750
+    listed = await client.get(f"/api/campaigns/{campaign['id']}/encounters", headers=dm)
+    assert listed.json()["items"][0]["ruleset"] == "2024"
+
+    assert_problem(await act({"type": "update_settings", "ruleset": "5e"}), 422)
+    assert_problem(await act({"type": "update_settings", "ruleset": None}), 422)
+    r = await act({"type": "roll_initiative"})
+    assert r.status_code == 200, r.text
+    assert (await act({"type": "start_combat"})).status_code == 200
+    assert_problem(await act({"type": "update_settings", "ruleset": "2014"}), 409)
+    assert (await difficulty(client, dm, eid))["ruleset"] == "2024"
+    # Undo takes the change back with the rest.
+    for _ in range(2):
+        assert (await act({"type": "undo"})).status_code == 200
+    undone = await act({"type": "undo"})
+    assert undone.status_code == 200 and undone.json()["state"]["ruleset"] == "2014"

@@ -13,7 +13,23 @@ actions (:mod:`app.encounters.state`, :mod:`app.encounters.actions`) and the
 framework-free error tree; ``tests/test_layers.py`` holds them to it.
 """
 
-from app.encounters.rules.engine import MAX_COMBATANTS, apply, combat_summary, decide, resolve
+from app.encounters.rules.engine import (
+    MAX_COMBATANTS,
+    Internal,
+    apply,
+    combat_summary,
+    decide,
+    resolve,
+)
 from app.encounters.rules.events import Draft, Event
 
-__all__ = ["MAX_COMBATANTS", "Draft", "Event", "apply", "combat_summary", "decide", "resolve"]
+__all__ = [
+    "MAX_COMBATANTS",
+    "Draft",
+    "Event",
+    "Internal",
+    "apply",
+    "combat_summary",
+    "decide",
+    "resolve",
+]

@@ -7,7 +7,7 @@ that event on a state without dice. Both are pure: no I/O, inputs never mutated.
 Event types are the action types, except these (named after what happened):
 start_combat → "combat_started", next_turn → "turn_advanced", previous_turn →
 "turn_reverted", end_combat → "combat_ended", add_combatants → "combatants_added",
-remove_combatant → "combatant_removed".
+remove_combatant → "combatant_removed", rename_encounter → "encounter_renamed".
 
 Every event's ``data`` holds ``rolls`` (each ``Roll.as_dict()`` plus ``purpose`` and ids),
 ``patch`` (what apply replays: ``encounter`` fields, ``combatants`` changed fields by id,
@@ -27,6 +27,7 @@ from app.encounters.actions import (
     EndCombat,
     Redo,
     RemoveCombatant,
+    RenameEncounter,
     SetHidden,
     Undo,
     UpdateCombatant,
@@ -55,14 +56,17 @@ MAX_COMBATANTS = 500
 __all__ = ["Event", "apply", "decide", "resolve"]
 
 
-def decide(state: EncounterState, action: Action | AddCombatants, roller: Roller) -> Event:
+Internal = AddCombatants | RenameEncounter
+
+
+def decide(state: EncounterState, action: Action | Internal, roller: Roller) -> Event:
     """The one event ``action`` produces in ``state`` (refusals raise)."""
     return resolve(state, action, roller)[0]
 
 
 def resolve(
     state: EncounterState,
-    action: Action | AddCombatants,
+    action: Action | Internal,
     roller: Roller,
     scratch: EncounterState | None = None,
 ) -> tuple[Event, EncounterState]:
@@ -239,9 +243,17 @@ def update_settings(draft: Draft, action: UpdateSettings, _roller: Roller) -> st
     for field, value in sent.items():
         if value is None:
             raise InvalidAction(f"{field} cannot be null.")
+        if field == "ruleset":
+            if value != draft.state.ruleset and draft.state.status == "active":
+                raise RuleViolation("The rules edition cannot change while combat is running.")
+            draft.state.ruleset = value
+            continue
         setattr(settings, field, value)
     for side, patch in (view or {}).items():
         if patch is None:
+            continue
+        if isinstance(patch, bool):  # show_round, turn_timer, active_on_top
+            setattr(settings.player_view, side, patch)
             continue
         current = getattr(settings.player_view, side)
         for key, value in patch.items():
@@ -250,6 +262,18 @@ def update_settings(draft: Draft, action: UpdateSettings, _roller: Roller) -> st
     draft.say(f"Settings changed: {', '.join([*sent, *(['player_view'] if view else [])])}.")
     draft.data["settings"] = action.model_dump(mode="json", exclude_unset=True)
     return "update_settings"
+
+
+def rename_encounter(draft: Draft, action: RenameEncounter, _roller: Roller) -> str:
+    name = action.name.strip()
+    if not name:
+        raise InvalidAction("An encounter's name cannot be blank.")
+    if name == draft.state.name:
+        raise RuleViolation(f"The encounter is already called {name!r}.")
+    draft.say(f"Encounter renamed from {draft.state.name!r} to {name!r}.")
+    draft.data.update(name_before=draft.state.name, name=name)
+    draft.state.name = name
+    return "encounter_renamed"
 
 
 # --- joining and leaving ---------------------------------------------------------------
@@ -431,6 +455,7 @@ _HANDLERS: dict[type, Handler] = {
     a.SetHidden: set_hidden,
     a.UpdateCombatant: update_combatant,
     a.UpdateSettings: update_settings,
+    a.RenameEncounter: rename_encounter,
     a.AddCombatants: add_combatants,
     a.RemoveCombatant: remove_combatant,
 }
