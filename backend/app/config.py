@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # "transaction": DATABASE_URL goes through a transaction-mode pooler (PgBouncer, as
     # Azure's built-in one runs), so no prepared statement outlives its transaction.
     database_pooler: Literal["none", "transaction"] = "none"
+    # Live updates fan out over Redis pub/sub (published after commit) instead of
+    # PostgreSQL NOTIFY. Unset or empty: NOTIFY (PostgreSQL) or in-process (SQLite).
+    redis_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
     jwt_expires_minutes: int = Field(default=12 * 60, ge=1, le=30 * 24 * 60)
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -87,6 +90,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
+
+    @field_validator("redis_url", "database_listen_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod

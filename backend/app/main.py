@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = session_factory(
             read_engine(engine, transaction_pooler=pooled)
         )
-        hub = app.state.hub = Hub(app.state.sessionmaker, settings.listen_url)
+        hub = app.state.hub = Hub(app.state.sessionmaker, settings.listen_url, settings.redis_url)
         await hub.start()
         log.info(
             "startup", environment=settings.environment, database=engine.url.get_backend_name()

@@ -2,7 +2,10 @@
 behind nginx (round robin, WebSockets proxied). Player sockets on both instances see
 every version in order while the DM acts through one; when an instance dies mid-fight its
 sockets reconnect through nginx to the other and resume from their last version
-(``?since=``): nothing missed, nothing twice, every acknowledged action in the log."""
+(``?since=``): nothing missed, nothing twice, every acknowledged action in the log.
+
+Player frames are numbered by the link's own ``seq``; here every hit is a change the
+players see (exact hit points), so seq = version - 1."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ pytestmark = pytest.mark.slow
 
 Json = dict[str, Any]
 WAIT = 20.0
+EXACT_HP = {"player_view": {"enemies": {"show_hp": "exact"}}}
 
 
 @pytest.fixture
@@ -41,14 +45,14 @@ class Player:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.versions: list[int] = []  # every version received, in arrival order
-        self.snapshots: list[int] = []
+        self.frames: list[tuple[str, int]] = []  # (type, seq) of every frame, in order
+        self.hp: list[int] = []  # the monster's hit points after each frame
         self.upstreams: list[str] = []  # the instance each connection landed on
         self.conn: ClientConnection | None = None
 
     @property
     def last(self) -> int | None:
-        return self.versions[-1] if self.versions else None
+        return self.frames[-1][1] if self.frames else None
 
     async def connect(self) -> None:
         url = self.url if self.last is None else f"{self.url}?since={self.last}"
@@ -65,8 +69,8 @@ class Player:
         # nginx lists every instance it tried ("dead, alive"): the last one served.
         self.upstreams.append(self.conn.response.headers["X-Upstream"].split(", ")[-1])
 
-    async def read_until(self, version: int) -> None:
-        while self.last is None or self.last < version:
+    async def read_until(self, seq: int) -> None:
+        while self.last is None or self.last < seq:
             assert self.conn is not None
             try:
                 raw = await asyncio.wait_for(self.conn.recv(), WAIT)
@@ -76,9 +80,19 @@ class Player:
             message: Json = json.loads(raw)
             if message["type"] == "ping":
                 continue
-            if message["type"] == "snapshot":
-                self.snapshots.append(message["version"])
-            self.versions.append(message["version"])
+            self.frames.append((message["type"], message["seq"]))
+            self.hp.append(message["state"]["combatants"][0]["hp"])
+
+    def check(self, last: int, max_hp: int) -> None:
+        """Nothing twice, nothing missed: seqs only rise; an event is always the next
+        one (a resumed socket may be sent a snapshot instead, which carries it all)."""
+        assert self.frames[0] == ("snapshot", 0)
+        for (_, before), (kind, seq) in zip(self.frames, self.frames[1:], strict=False):
+            assert seq > before, self.frames
+            if kind == "event":
+                assert seq == before + 1, self.frames
+        assert self.last == last
+        assert self.hp[-1] == max_hp - last
 
     async def close(self) -> None:
         if self.conn is not None:
@@ -102,7 +116,9 @@ async def test_two_instances_behind_nginx_one_killed_mid_fight(database: str) ->
             dm = await register(http)
             c = (await http.post("/api/campaigns", json={"name": "Barovia"}, headers=dm)).json()
             r = await http.post(
-                f"/api/campaigns/{c['id']}/encounters", json={"name": "Castle"}, headers=dm
+                f"/api/campaigns/{c['id']}/encounters",
+                json={"name": "Castle", "settings": EXACT_HP},
+                headers=dm,
             )
             eid = r.json()["id"]
             body = {"name": "Vampire spawn", "max_hp": 900, "initiative": 14}
@@ -119,7 +135,7 @@ async def test_two_instances_behind_nginx_one_killed_mid_fight(database: str) ->
             on_b = [p for p in players if p.upstreams[0] == b.address]
 
             last = 80
-            readers = [asyncio.create_task(p.read_until(last)) for p in players]
+            readers = [asyncio.create_task(p.read_until(last - 1)) for p in players]
             acknowledged: list[int] = []
             for i in range(2, last + 1):
                 if i == 30:
@@ -134,11 +150,12 @@ async def test_two_instances_behind_nginx_one_killed_mid_fight(database: str) ->
             await asyncio.wait_for(asyncio.gather(*readers), WAIT * 2)
 
             for player in players:
-                # The first snapshot, then every version once, in order: the resumed
-                # sockets were sent exactly what they had missed.
-                assert player.versions == list(range(1, last + 1)), player.upstreams
-                assert player.snapshots == [1]
+                player.check(last - 1, 900)
                 await player.close()
+            # The sockets that stayed were sent every frame once, as events.
+            for player in players:
+                if player not in on_b:
+                    assert [s for _, s in player.frames] == list(range(last)), player.frames
             for player in on_b:
                 assert player.upstreams == [b.address, a.address]
 

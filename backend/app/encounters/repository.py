@@ -150,8 +150,7 @@ async def save_state(
     )
 
 
-_WRITE_EVENT_PG = text(
-    """
+_WRITE_EVENT_CTE = """
     WITH appended AS (
         INSERT INTO encounter_events
             (encounter_id, seq, type, data, text, reminders, actor_id, undo_of, created_at,
@@ -166,9 +165,9 @@ _WRITE_EVENT_PG = text(
             player_seq = COALESCE(:player_seq, player_seq)
         WHERE id = :encounter_id
     )
-    SELECT pg_notify(:channel, :payload)
-    """
-)
+"""
+_WRITE_EVENT_PG = text(_WRITE_EVENT_CTE + "SELECT pg_notify(:channel, :payload)")
+_WRITE_EVENT_PG_QUIET = text(_WRITE_EVENT_CTE + "SELECT 1")
 
 
 def _dumps(value: Any) -> str:
@@ -183,18 +182,20 @@ async def write_event(
     state_before: str,
     state: str,
     summary: tuple[str, str, str],
-    notice: tuple[str, str],
+    notice: tuple[str, str] | None,
     player_seq: int | None = None,
 ) -> bool:
     """Append the event, store the new state (JSON text; ``summary`` is its status,
     name and ruleset, which have columns of their own; ``player_seq`` the encounter's
     new one if the players saw the change) and, on
-    PostgreSQL, send ``notice`` (channel, payload) with ``pg_notify``, delivered at
-    commit: one statement, one round trip. Returns whether the notice was sent."""
+    PostgreSQL, send ``notice`` (channel, payload; None: the caller announces the change
+    otherwise) with ``pg_notify``, delivered at commit: one statement, one round trip.
+    Returns whether the notice was sent."""
     status, name, ruleset = summary
     if session.get_bind().dialect.name == "postgresql":
+        channel, payload = notice or ("", "")
         await session.execute(
-            _WRITE_EVENT_PG,
+            _WRITE_EVENT_PG if notice is not None else _WRITE_EVENT_PG_QUIET,
             {
                 "encounter_id": encounter_id,
                 "seq": event["seq"],
@@ -210,12 +211,11 @@ async def write_event(
                 "status": status,
                 "name": name,
                 "ruleset": ruleset,
-                "channel": notice[0],
-                "payload": notice[1],
                 "player_seq": player_seq,
+                **({"channel": channel, "payload": payload} if notice is not None else {}),
             },
         )
-        return True
+        return notice is not None
     await append_event(
         session,
         encounter_id=encounter_id,

@@ -34,7 +34,7 @@ from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
-from app.realtime.publish import change_notice, publish_change
+from app.realtime.publish import change_notice, in_transaction, publish_change
 
 
 class EncounterNotFound(NotFound):
@@ -234,7 +234,7 @@ async def record(
         state_before=state_before if isinstance(state_before, str) else json.dumps(state_before),
         state=state_json,
         summary=(after.status, after.name, after.ruleset),
-        notice=change_notice(encounter_id, seq),
+        notice=change_notice(encounter_id, seq) if in_transaction(session) else None,
         player_seq=player_seq,
     )
     if not notified:

@@ -7,5 +7,7 @@ worker of every machine receives on its one LISTEN connection
 (:mod:`app.realtime.listener`); on SQLite (one worker) the session hands it to the
 in-process hub after commit. Each worker's :class:`app.realtime.hub.Hub` then reads the
 encounter once, builds each audience's message once and queues the same string on every
-socket of that audience (:mod:`app.realtime.frames` for the message shapes).
+socket of that audience (:mod:`app.realtime.frames` for the message shapes). With
+``REDIS_URL`` the notices go over Redis pub/sub after commit instead
+(:mod:`app.realtime.transport`), with the same guarantees.
 """

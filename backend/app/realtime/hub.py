@@ -57,6 +57,7 @@ from app.realtime import repository as repo
 from app.realtime.frames import AUDIENCES, PING, Audience, Frame
 from app.realtime.listener import Listener, NotConnected, listen_dsn
 from app.realtime.publish import Change, Notice, Revocation
+from app.realtime.transport import RedisFanout
 
 log = get_logger("app.realtime")
 
@@ -561,27 +562,53 @@ def _stale_for(channel: Channel, sub: Subscriber) -> bool:
     return sub.token_hash != channel.share_hash or channel.link_seq(channel.frame) < 0
 
 
-class Hub:
-    """This worker's channels, its LISTEN connection (PostgreSQL) and its watchdog."""
+def _nothing() -> None:
+    pass
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], database_url: str) -> None:
+
+def _ignore(_payload: str) -> None:
+    pass
+
+
+class Hub:
+    """This worker's channels, its LISTEN connection (PostgreSQL) and its watchdog.
+
+    With ``redis_url`` the notices travel over Redis pub/sub instead of NOTIFY
+    (:mod:`app.realtime.transport`); the direct connection is still opened on PostgreSQL,
+    for the hub's reads."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        database_url: str,
+        redis_url: str | None = None,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.database_url = database_url
+        self.redis_url = redis_url
         self.channels: dict[str, Channel] = {}
         self._revocations: deque[tuple[float, Revocation]] = deque()
         self._replays: dict[str, tuple[float, float]] = {}  # key: (tokens, as of)
         self._listener: Listener | None = None
+        self._fanout: RedisFanout | None = None
         self._watchdog: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        publish.install(self.sessionmaker, self)
+        if self.redis_url:
+            self._fanout = RedisFanout(
+                self.redis_url, on_payload=self._on_payload, on_connected=self._reconnected
+            )
+        publish.install(self.sessionmaker, self, sender=self._fanout)
         if self.database_url.startswith(("postgresql", "postgres:")):
+            notify = self._fanout is None  # else the connection only reads
             self._listener = Listener(
                 listen_dsn(self.database_url),
-                on_payload=self._on_payload,
-                on_connected=self._reconnected,
+                on_payload=self._on_payload if notify else _ignore,
+                on_connected=self._reconnected if notify else _nothing,
             )
             await self._listener.start()
+        if self._fanout is not None:
+            await self._fanout.start()
         self._watchdog = asyncio.create_task(self._watch(), name="realtime-watchdog")
 
     async def stop(self) -> None:
@@ -589,6 +616,8 @@ class Hub:
             self._watchdog.cancel()
         if self._listener is not None:
             await self._listener.stop()
+        if self._fanout is not None:
+            await self._fanout.stop()
         for channel in list(self.channels.values()):
             channel.stop()
             channel.close_all(CLOSE_GOING_AWAY, "server shutting down")

@@ -4,7 +4,9 @@ Called inside the transaction that makes the change. On PostgreSQL it is a
 ``pg_notify`` on :data:`CHANNEL`, which PostgreSQL delivers to every listening worker
 when the transaction commits and drops if it rolls back. On SQLite (one worker) the
 session keeps the notice and hands it to the in-process hub after its commit, which
-gives the same guarantee.
+gives the same guarantee. With ``REDIS_URL`` the session keeps it too and, after its
+commit, hands it to the Redis transport (:mod:`app.realtime.transport`), which publishes
+it to every worker.
 
 The payload is small JSON:
 
@@ -58,6 +60,21 @@ class Notifiable(Protocol):
     def deliver(self, notice: Notice) -> None: ...
 
 
+class Sender(Protocol):
+    """A transport that publishes after commit (:mod:`app.realtime.transport`)."""
+
+    def send(self, payload: str) -> None: ...
+
+
+SENDER_KEY = "realtime.sender"
+
+
+def in_transaction(session: AsyncSession) -> bool:
+    """Whether notices travel inside the transaction (PostgreSQL NOTIFY): a writer may
+    then put the ``pg_notify`` in its own statement (:func:`change_notice`)."""
+    return SENDER_KEY not in session.info and session.get_bind().dialect.name == "postgresql"
+
+
 def change_notice(encounter_id: str, version: int) -> tuple[str, str]:
     """(channel, payload) announcing a new version; for writers that send the
     ``pg_notify`` in the same statement as the change itself."""
@@ -93,10 +110,10 @@ def _dumps(payload: dict[str, Any]) -> str:
 
 
 async def _publish(session: AsyncSession, payload: dict[str, Any]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    if in_transaction(session):
         await session.execute(select(func.pg_notify(CHANNEL, _dumps(payload))))
         return
-    if HUB_KEY in session.info:
+    if HUB_KEY in session.info or SENDER_KEY in session.info:
         session.info.setdefault(_PENDING_KEY, []).append(payload)
 
 
@@ -132,9 +149,15 @@ def parse(payload: str) -> Notice | None:
         return None
 
 
-def install(sessionmaker: async_sessionmaker[AsyncSession], hub: Notifiable) -> None:
-    """Give every session of ``sessionmaker`` the hub that in-process notices go to."""
-    sessionmaker.configure(info={HUB_KEY: hub})
+def install(
+    sessionmaker: async_sessionmaker[AsyncSession], hub: Notifiable, sender: Sender | None = None
+) -> None:
+    """Give every session of ``sessionmaker`` the hub that in-process notices go to, or
+    the ``sender`` (Redis) that publishes them after commit for every worker."""
+    info: dict[str, Any] = {HUB_KEY: hub}
+    if sender is not None:
+        info[SENDER_KEY] = sender
+    sessionmaker.configure(info=info)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
@@ -142,8 +165,15 @@ def install(sessionmaker: async_sessionmaker[AsyncSession], hub: Notifiable) -> 
 
 def _after_commit(session: Session) -> None:
     pending: list[dict[str, Any]] | None = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    sender: Sender | None = session.info.get(SENDER_KEY)
+    if sender is not None:
+        for payload in pending:
+            sender.send(_dumps(payload))
+        return
     hub: Notifiable | None = session.info.get(HUB_KEY)
-    if not pending or hub is None:
+    if hub is None:
         return
     for payload in pending:
         notice = decode(payload)
