@@ -171,6 +171,10 @@ async def test_export_holds_everything_the_account_owns(client: httpx.AsyncClien
     text = json.dumps(doc)
     assert doc["format"] == "initiative-tracker/account" and doc["version"] == 1
     assert doc["account"]["email"] == email
+    # The console settings as the user chose them (defaults for what they never set).
+    effective = (await client.get("/api/auth/me/settings", headers=me)).json()
+    assert set(doc["console_settings"]) == set(effective)
+    assert doc["console_settings"]["monster_hp"] == effective["monster_hp"]
     assert "password" not in text and "argon2" not in text
     (campaign,) = doc["campaigns"]
     assert (campaign["name"], campaign["description"]) == ("Mine", "d")

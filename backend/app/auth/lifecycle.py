@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import repository, throttle
+from app.auth import repository, service, throttle
 from app.auth.models import User
 from app.auth.security import IssuedToken, hash_password, issue_token, verify_password
 from app.campaigns import repository as campaigns
@@ -187,6 +187,9 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
             "display_name": user.display_name,
             "created_at": user.created_at.isoformat(),
         },
+        "console_settings": (await service.console_settings(session, user.id)).model_dump(
+            mode="json"
+        ),
         "campaigns": owned,
         "co_dm_of": [
             {"id": c.id, "name": c.name} for c in await campaigns.co_dm_of(session, user.id)

@@ -172,7 +172,11 @@ class StatBlockIn(BaseModel):
         list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=30)
     ] = Field(default_factory=list)
     senses: Annotated[
-        dict[Annotated[str, Field(min_length=1, max_length=40)], str | int], Field(max_length=20)
+        dict[
+            Annotated[str, Field(min_length=1, max_length=40)],
+            str | Annotated[int, Field(ge=0, le=100_000)],
+        ],
+        Field(max_length=20),
     ] = Field(default_factory=dict)
     languages: Annotated[str, Field(max_length=500)] = ""
     challenge_rating: float = 0

@@ -155,3 +155,35 @@ async def test_import_accepts_a_well_typed_document(
     )
     assert r.status_code == 201, r.text
     assert r.json()["combatants"][0]["damage_dealt"] == 40
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "Aria", "max_hp": "38"},
+        {"name": "Aria", "level": True},
+        {"name": "Aria", "ac": 15.0},
+    ],
+)
+async def test_characters_refuse_coercible_values(
+    client: httpx.AsyncClient, dm: Headers, campaign: Json, body: Json
+) -> None:
+    url = f"/api/campaigns/{campaign['id']}/characters"
+    assert_problem(await client.post(url, json=body, headers=dm), 422)
+    created = await client.post(url, json={"name": "Brom", "max_hp": 20}, headers=dm)
+    assert created.status_code == 201, created.text
+    r = await client.patch(f"{url}/{created.json()['id']}", json={"level": "4"}, headers=dm)
+    assert_problem(r, 422)
+    assert (await client.get(url, headers=dm)).json()["total"] == 1
+
+
+async def test_a_stat_blocks_senses_are_bounded(client: httpx.AsyncClient, dm: Headers) -> None:
+    body = {"name": "Mole", "size": "small", "type": "beast", "ac": 11, "hp": 3}
+    r = await client.post("/api/statblocks", json={**body, "senses": {"tremorsense": 10**400}})
+    assert_problem(r, 401)
+    r = await client.post(
+        "/api/statblocks", json={**body, "senses": {"tremorsense": 10**400}}, headers=dm
+    )
+    assert_problem(r, 422)
+    ok = {**body, "senses": {"tremorsense": 30, "passive_perception": 10}}
+    assert (await client.post("/api/statblocks", json=ok, headers=dm)).status_code == 201
