@@ -67,6 +67,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/public/encounters/{token}"): PUBLIC,
     ("WS", "/api/public/encounters/{token}/ws"): PUBLIC,
     ("GET", "/api/auth/me"): SIGNED_IN,
+    ("GET", "/api/auth/me/settings"): SIGNED_IN,
+    ("PUT", "/api/auth/me/settings"): SIGNED_IN,
     ("GET", "/api/auth/me/export"): SIGNED_IN,
     ("POST", "/api/auth/me/password"): SIGNED_IN,
     ("POST", "/api/auth/me/sign-out-everywhere"): OWN_ACCOUNT,
@@ -103,7 +105,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/campaigns/{campaign_id}/encounters"): MEMBER,
     ("POST", "/api/campaigns/{campaign_id}/encounters/import"): MEMBER,
     ("GET", "/api/encounters/{encounter_id}"): MEMBER,
+    ("PATCH", "/api/encounters/{encounter_id}"): MEMBER,
     ("DELETE", "/api/encounters/{encounter_id}"): MEMBER,
+    ("POST", "/api/encounters/{encounter_id}/duplicate"): MEMBER,
     ("POST", "/api/encounters/{encounter_id}/actions"): MEMBER,
     ("GET", "/api/encounters/{encounter_id}/events"): MEMBER,
     ("GET", "/api/encounters/{encounter_id}/summary"): MEMBER,
@@ -113,6 +117,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/encounters/{encounter_id}/combatants"): MEMBER,
     ("GET", "/api/encounters/{encounter_id}/combatants/{combatant_id}"): MEMBER,
     ("PATCH", "/api/encounters/{encounter_id}/combatants/{combatant_id}"): MEMBER,
+    ("GET", "/api/encounters/{encounter_id}/combatants/{combatant_id}/statblock"): MEMBER,
     ("DELETE", "/api/encounters/{encounter_id}/combatants/{combatant_id}"): MEMBER,
     ("POST", "/api/encounters/{encounter_id}/share"): MEMBER,
     ("DELETE", "/api/encounters/{encounter_id}/share"): MEMBER,
@@ -147,6 +152,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/statblocks/import"): lambda w: GOBLIN_5E,
     ("PATCH", "/api/statblocks/{statblock_id}"): lambda w: {"ac": 14},
     ("PATCH", "/api/campaigns/{campaign_id}"): lambda w: {"name": "Renamed"},
+    ("PUT", "/api/auth/me/settings"): lambda w: {"monster_hp": "rolled"},
+    ("PATCH", "/api/encounters/{encounter_id}"): lambda w: {"name": "Renamed fight"},
     ("POST", "/api/campaigns/{campaign_id}/members"): lambda w: {"email": w.stranger_email},
     ("POST", "/api/campaigns/{campaign_id}/characters"): lambda w: {"name": "Brom"},
     ("PATCH", "/api/campaigns/{campaign_id}/characters/{character_id}"): lambda w: {"level": 4},
@@ -291,13 +298,17 @@ async def build_world(c: httpx.AsyncClient, people: dict[str, Any]) -> World:
     character = await post(f"/api/campaigns/{cid}/characters", {"name": names["character"]})
     encounter = await post(f"/api/campaigns/{cid}/encounters", {"name": names["encounter"]})
     eid = encounter["id"]
-    added = await post(
-        f"/api/encounters/{eid}/combatants",
-        {"name": names["combatant"], "max_hp": 7, "notes": f"notes {mark}"},
-    )
     statblock = await post(
         "/api/statblocks",
         {"name": names["statblock"], "size": "large", "type": "beast", "ac": 11, "hp": 30},
+    )
+    # Fielded from the owner's own homebrew, shared with the campaign so that its co-DMs
+    # may see the block behind the combatant.
+    r = await c.put(f"/api/campaigns/{cid}/statblocks/{statblock['id']}", headers=owner)
+    assert r.status_code in (200, 201, 204), r.text
+    added = await post(
+        f"/api/encounters/{eid}/combatants",
+        {"statblock_id": statblock["id"], "alias": names["combatant"]},
     )
     share = await post(f"/api/encounters/{eid}/share")
     export = (await c.get(f"/api/encounters/{eid}/export", headers=owner)).json()
