@@ -107,12 +107,14 @@ class Subscriber:
         *,
         token_hash: str | None = None,
         user_id: str | None = None,
+        generation: int | None = None,
         authorized_at: float | None = None,
     ) -> None:
         self.websocket = websocket
         self.audience: Audience = audience
         self.token_hash = token_hash  # players: the link's
         self.user_id = user_id  # DMs: whose socket it is
+        self.generation = generation  # DMs: their token generation when it opened
         # When its rights were checked (the event loop's clock): a revocation heard
         # after that and before it joined still applies to it.
         self.authorized_at = (
@@ -681,16 +683,24 @@ class Hub:
             _background(self.recheck_rights())
 
     async def recheck_rights(self) -> None:
-        """Close every DM socket whose user no longer DMs the encounter's campaign."""
+        """Close every DM socket whose user no longer DMs the encounter's campaign, or
+        whose tokens were revoked (signed out everywhere, account deleted)."""
         for channel in list(self.channels.values()):
             dms = list(channel.subscribers["dm"])
             if not dms or channel.campaign_id is None:
                 continue
             async with self.sessionmaker() as session:
                 allowed = await repo.dm_ids(session, channel.campaign_id)
+                generations = await repo.token_generations(
+                    session, {s.user_id for s in dms if s.user_id is not None}
+                )
             for sub in dms:
                 if sub.user_id not in allowed:
                     channel.drop(sub, CLOSE_TOKEN_REVOKED, "no longer a DM of this campaign")
+                elif sub.generation is not None and (
+                    generations.get(sub.user_id or "") != sub.generation
+                ):
+                    channel.drop(sub, CLOSE_TOKEN_REVOKED, "signed out")
 
     # --- sockets ------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from app.auth.models import User
 from app.campaigns.models import Campaign, CampaignMember
 from app.encounters.models import Encounter, EncounterEvent
 
@@ -190,3 +191,13 @@ async def dm_ids(session: AsyncSession, campaign_id: str) -> set[str]:
     members = select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign_id)
     rows = await session.execute(owner.union(members))
     return {row[0] for row in rows}
+
+
+async def token_generations(session: AsyncSession, user_ids: set[str]) -> dict[str, int]:
+    """Each existing user's current token generation (a deleted user is absent)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.token_generation).where(User.id.in_(user_ids))
+    )
+    return {row.id: row.token_generation for row in rows}

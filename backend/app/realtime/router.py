@@ -139,24 +139,25 @@ async def dm_stream(websocket: WebSocket, encounter_id: str, since: Since = None
     authorized_at = asyncio.get_running_loop().time()
     token, subprotocol = _offered_token(websocket)
     if token is not None:
-        user_id = await _dm_of(websocket, encounter_id, token)
-        if not isinstance(user_id, str):
+        dm = await _dm_of(websocket, encounter_id, token)
+        if isinstance(dm, int):
             await websocket.close(CLOSE_POLICY, "not authorised")
             return
         await websocket.accept(subprotocol=subprotocol)
     else:
         await websocket.accept()
         token = await _auth_message(websocket)
-        user_id = (
+        dm = (
             CLOSE_UNAUTHENTICATED if token is None else await _dm_of(websocket, encounter_id, token)
         )
-        if not isinstance(user_id, str):
-            reason = (
-                "not authenticated" if user_id == CLOSE_UNAUTHENTICATED else "no such encounter"
-            )
-            await websocket.close(user_id, reason)
+        if isinstance(dm, int):
+            reason = "not authenticated" if dm == CLOSE_UNAUTHENTICATED else "no such encounter"
+            await websocket.close(dm, reason)
             return
-    subscriber = Subscriber(websocket, "dm", user_id=user_id, authorized_at=authorized_at)
+    user_id, generation = dm
+    subscriber = Subscriber(
+        websocket, "dm", user_id=user_id, generation=generation, authorized_at=authorized_at
+    )
     await _stream(websocket, encounter_id, subscriber, since)
 
 
@@ -194,9 +195,9 @@ async def _auth_message(websocket: WebSocket) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-async def _dm_of(websocket: WebSocket, encounter_id: str, token: str) -> str | int:
-    """The user id if ``token`` is valid and its user DMs the encounter; else the
-    close code: 4401 for the token, 4404 for the encounter."""
+async def _dm_of(websocket: WebSocket, encounter_id: str, token: str) -> tuple[str, int] | int:
+    """(user id, token generation) if ``token`` is valid and its user DMs the
+    encounter; else the close code: 4401 for the token, 4404 for the encounter."""
     settings: Settings = websocket.app.state.settings
     async with _sessionmaker(websocket)() as session:
         try:
@@ -205,7 +206,7 @@ async def _dm_of(websocket: WebSocket, encounter_id: str, token: str) -> str | i
             return CLOSE_UNAUTHENTICATED
         if await encounters.get_for_member(session, encounter_id, user.id) is None:
             return CLOSE_GONE
-    return user.id
+    return user.id, user.token_generation
 
 
 async def _stream(

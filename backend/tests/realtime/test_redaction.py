@@ -128,3 +128,35 @@ async def test_hidden_creatures_never_reach_the_players(
     assert orc_seen["name"] == "Brute" and orc_seen["status"] == "bloodied"
     aria_seen: Any = next(c for c in after[10]["combatants"] if c["id"] == aria)
     assert aria_seen["conditions"] == [{"name": "frightened"}]
+
+
+async def test_since_0_replays_nothing_from_before_the_link(
+    client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
+) -> None:
+    """Issue 9, finding 1, as reported (failed before the fix: version 1 was replayed
+    with the real name and id); the whole attack: tests/security/."""
+    eid = (await new_encounter(client, dm, campaign))["id"]
+    added = await add(client, dm, eid, {"name": "Acererak the Lich", "max_hp": 90})
+    lich = added["state"]["combatants"][0]["id"]
+    r = await client.patch(
+        f"/api/encounters/{eid}/combatants/{lich}",
+        json={"alias": "Hooded figure", "hidden": True},
+        headers=dm,
+    )
+    assert r.status_code == 200, r.text
+    link = await share(client, dm, eid)
+    # since=0 is the link's first seq: up to date, so the next frame is the next change.
+    players = [
+        await Stream.open(f"ws://{live}{link['api_url']}/ws?since={since}") for since in (0, 1, 2)
+    ]
+    await add(client, dm, eid, {"name": "Goblin", "max_hp": 7})
+    for player, first in zip(players, ("event", "snapshot", "snapshot"), strict=True):
+        message = await player.next()
+        if first == "snapshot":
+            assert message["type"] == "snapshot" and message["seq"] in (0, 1)
+            message = message if message["seq"] == 1 else await player.next()
+        assert message["seq"] == 1 and [c["name"] for c in message["state"]["combatants"]] == [
+            "Goblin"
+        ]
+        await player.close()
+        assert not any("Acererak" in raw or lich in raw for raw in player.raw), player.raw

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import delete, update
 
+from app.auth.models import User
+from app.campaigns.models import CampaignMember
 from app.realtime import revocation
 from tests.api import add, add_co_dm, new_encounter
 from tests.conftest import register, unique_email
@@ -94,3 +97,33 @@ async def test_revoking_a_user_closes_every_socket_of_theirs_and_only_theirs(
         assert await stream.closed_with() == 4403
     assert mine.conn.close_code is None
     await mine.close()
+
+
+async def test_a_worker_that_missed_revocations_rechecks_its_dm_sockets(
+    client: httpx.AsyncClient, app: Any, dm: Json, campaign: Json, live: str
+) -> None:
+    """After its LISTEN connection drops, a worker cannot know what it missed: it
+    rechecks every DM socket's membership and token generation (app.realtime.hub)."""
+    email = unique_email()
+    co_dm = await register(client, email)
+    co_dm_id = await add_co_dm(client, dm, campaign, email)
+    eid, _ = await _fight(client, dm, campaign)
+    removed = await _dm_stream(live, eid, co_dm)
+    signed_out = await _dm_stream(live, eid, dm)
+    owner_id = (await client.get("/api/auth/me", headers=dm)).json()["id"]
+    # Both changes without their announcements, as if this worker had been deaf.
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            delete(CampaignMember).where(
+                CampaignMember.campaign_id == campaign["id"], CampaignMember.user_id == co_dm_id
+            )
+        )
+        await session.execute(
+            update(User)
+            .where(User.id == owner_id)
+            .values(token_generation=User.token_generation + 1)
+        )
+        await session.commit()
+    await app.state.hub.recheck_rights()
+    assert await removed.closed_with() == 4403
+    assert await signed_out.closed_with() == 4403
