@@ -87,11 +87,6 @@ def async_url(database_url: str) -> URL:
     raise ValueError(f"DATABASE_URL must be postgresql:// or sqlite:///, not {backend}://")
 
 
-def sync_url(database_url: str) -> str:
-    """The same URL for a synchronous caller (kept for tools; the app is async)."""
-    return async_url(database_url).render_as_string(hide_password=False)
-
-
 def create_engine(
     database_url: str, *, pool: bool = True, transaction_pooler: bool = False
 ) -> AsyncEngine:

@@ -1,4 +1,5 @@
-"""The combat actions a client can send, one model per ``type`` (PRODUCT §4).
+"""The combat actions a client can send, one model per ``type``
+(docs/api.md, "Action vocabulary").
 
 Value constraints live here so that a malformed action is a 422 before the rules see
 it; whether the encounter's state allows it is the rules' business (409). Types are

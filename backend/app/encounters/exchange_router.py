@@ -1,4 +1,4 @@
-"""Encounter export and import (PRODUCT §4, "Exchange")."""
+"""Encounter export and import (the formats: :mod:`app.encounters.exchange`)."""
 
 from __future__ import annotations
 

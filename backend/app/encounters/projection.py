@@ -1,4 +1,5 @@
-"""The player view: what the table may see of an encounter (PRODUCT §4).
+"""The player view: what the table may see of an encounter (docs/api.md, "Redaction
+rules").
 
 A pure function of the state. The rule is subtraction, never masking: a hidden
 combatant does not exist here at all, so nothing derived from it (the order, the

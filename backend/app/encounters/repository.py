@@ -41,13 +41,11 @@ def _for_member(user_id: str) -> Select[Encounter]:
 
 
 async def get_for_member(
-    session: AsyncSession, encounter_id: str, user_id: str, *, lock: bool = False
+    session: AsyncSession, encounter_id: str, user_id: str
 ) -> Encounter | None:
-    """The encounter if the user DMs its campaign; ``lock`` takes the row lock
-    (PostgreSQL) that serialises actions on one encounter."""
+    """The encounter if the user DMs its campaign (actions lock it with
+    :func:`lock_for_member` instead)."""
     stmt = _for_member(user_id).where(Encounter.id == encounter_id)
-    if lock:
-        stmt = stmt.with_for_update(of=Encounter)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -306,12 +304,6 @@ def undefer_state() -> Any:
     from sqlalchemy.orm import undefer
 
     return undefer(EncounterEvent.state_before)
-
-
-async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: str) -> None:
-    await session.execute(
-        update(Encounter).where(Encounter.id == encounter_id).values(share_token_hash=token_hash)
-    )
 
 
 async def all_for_campaign(session: AsyncSession, campaign_id: str) -> list[Encounter]:

@@ -1,4 +1,4 @@
-"""Encounters, their combatants, actions and log (PRODUCT §4)."""
+"""Encounters, their combatants, actions and log (docs/api.md)."""
 
 from __future__ import annotations
 

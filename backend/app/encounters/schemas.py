@@ -1,4 +1,4 @@
-"""What the encounter endpoints accept and answer (PRODUCT §4 field names)."""
+"""What the encounter endpoints accept and answer (the fields of docs/api.md, "State fields")."""
 
 from __future__ import annotations
 

@@ -67,10 +67,8 @@ def state_of(encounter: Encounter) -> EncounterState:
     return EncounterState.model_validate(encounter.state)
 
 
-async def get_for_member(
-    session: AsyncSession, encounter_id: str, user_id: str, *, lock: bool = False
-) -> Encounter:
-    encounter = await repository.get_for_member(session, encounter_id, user_id, lock=lock)
+async def get_for_member(session: AsyncSession, encounter_id: str, user_id: str) -> Encounter:
+    encounter = await repository.get_for_member(session, encounter_id, user_id)
     if encounter is None:
         raise EncounterNotFound(f"No encounter {encounter_id}.")
     return encounter

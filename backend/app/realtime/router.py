@@ -1,4 +1,5 @@
-"""Player-view links, the public player view, and the two live streams (PRODUCT §4).
+"""Player-view links, the public player view, and the two live streams
+(docs/api.md, "Live streams").
 
 Streams send one JSON text message per frame (shapes in :mod:`app.realtime.frames`):
 a snapshot first (or, with ``?since=``, exactly the frames after it when the worker

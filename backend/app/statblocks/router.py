@@ -1,4 +1,4 @@
-"""The monster library (PRODUCT §4): search the SRD and your homebrew, read a
+"""The monster library: search the SRD and your homebrew, read a
 stat block, write your own, import other tools' JSON."""
 
 from __future__ import annotations

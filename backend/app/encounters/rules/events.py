@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.encounters.state import Combatant, EncounterState, TurnChange
-from app.errors import RuleViolation
 
 if TYPE_CHECKING:
     from app.dice import Roll
@@ -71,9 +70,6 @@ class Draft:
 
     def record_roll(self, roll: Roll, **context: Any) -> None:
         self.rolls.append({**context, **roll.as_dict()})
-
-    def refuse(self, detail: str) -> RuleViolation:
-        return RuleViolation(detail)
 
     # Turn history is patched by operations rather than diffed, so an event never
     # carries the whole stack.
