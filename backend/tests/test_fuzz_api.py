@@ -50,6 +50,16 @@ MAX_EXAMPLES = 12
 SCHEMA = schemathesis.openapi.from_dict(create_app(make_settings("sqlite://")).openapi())
 OPERATIONS = {op.label: op for op in (r.ok() for r in SCHEMA.get_all_operations())}
 
+# Operations that end the caller's sessions (or the account itself): fuzzed as a
+# throwaway account of their own, never as the shared fuzzing DM, whose token they would
+# revoke for every test after them.
+SESSION_ENDING = {
+    "POST /api/auth/me/sign-out-everywhere",
+    "POST /api/auth/me/password",
+    "DELETE /api/auth/me",
+}
+assert set(OPERATIONS) >= SESSION_ENDING, SESSION_ENDING - set(OPERATIONS)
+
 # What the hooks add to the cases of the test that is running (tests run one by one).
 _CURRENT: dict[str, dict[str, str]] = {"headers": {}, "ids": {}}
 
@@ -194,8 +204,9 @@ async def test_no_input_is_a_server_error(
     fuzz_client: httpx.AsyncClient, fuzz_dm: dict[str, str], label: str
 ) -> None:
     client = fuzz_client
-    _CURRENT["headers"] = fuzz_dm
-    _CURRENT["ids"] = await existing_ids(client, fuzz_dm)
+    caller = await register(client) if label in SESSION_ENDING else fuzz_dm
+    _CURRENT["headers"] = caller
+    _CURRENT["ids"] = await existing_ids(client, caller)
     operation = OPERATIONS[label]
     loop = asyncio.get_running_loop()
 
@@ -338,7 +349,11 @@ async def test_openapi_documents_every_error_as_problem_json(client: httpx.Async
 
 # The same document without the hostile-value hooks above (the per-operation test has
 # them): generating a scenario's cases through them cost more than sending them.
-STATEFUL_SCHEMA = schemathesis.openapi.from_dict(SCHEMA.raw_schema)
+# The session-ending operations are left out: one sign-out would turn the rest of the
+# run into 401s (they are fuzzed above, each as its own account).
+STATEFUL_SCHEMA = schemathesis.openapi.from_dict(SCHEMA.raw_schema).exclude(
+    path_regex=r"^/api/auth/me(/sign-out-everywhere|/password)?$", method=["POST", "DELETE"]
+)
 
 
 @STATEFUL_SCHEMA.hook("map_headers")
@@ -417,3 +432,6 @@ async def test_stateful_fuzzing_at_volume(
     assert not failures, "\n\n".join(failures[:5])
     assert sent[0] >= target
     assert len(operations) >= len(OPERATIONS) // 2, sorted(operations)
+    assert not operations & SESSION_ENDING
+    r = await client.get("/api/auth/me", headers=fuzz_dm)
+    assert r.status_code == 200, "the run signed its own DM out: " + r.text
