@@ -90,6 +90,8 @@ async def test_postgresql_stopped_and_started_under_load() -> None:
     with pg_instance() as pg:
         await migrate(pg.url)
         with gunicorn_instance(pg.url, workers=2) as server:
+            # Every worker booted first: a worker still starting is not a restart.
+            await eventually(lambda: len(server.worker_pids()) == 2, 30)
             workers = server.worker_pids()
             table = await set_table(server.base)
             outcomes, progress = Outcomes(), asyncio.Event()
@@ -129,6 +131,7 @@ async def test_a_worker_killed_under_load(database: str) -> None:
         )
         async with asyncio.timeout(60):
             await progress.wait()
+        await eventually(lambda: len(server.worker_pids()) == 2, 30)
         before = server.worker_pids()
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
