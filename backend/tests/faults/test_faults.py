@@ -13,6 +13,7 @@ breaks, every action answered 2xx is in the log, once, and none is applied twice
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -68,6 +69,26 @@ def dm_sockets(instance: Instance, table: Table, per_encounter: int = 3) -> list
     return [LiveDM(ws_base, eid, token) for eid in table.encounters for _ in range(per_encounter)]
 
 
+async def watched_load(
+    server: Instance, table: Table, per_encounter: int = 3
+) -> tuple[list[LiveDM], Outcomes, asyncio.Task[Outcomes]]:
+    """DM sockets connected on every encounter, then the load running: returns once the
+    first actions were acknowledged."""
+    sockets = dm_sockets(server, table, per_encounter)
+    for live in sockets:
+        live.start()
+    async with asyncio.timeout(30):
+        for live in sockets:
+            await live.connected.wait()
+    outcomes, progress = Outcomes(), asyncio.Event()
+    running = asyncio.create_task(
+        load(server.base, table, outcomes=outcomes, progress=progress, pause=0.01)
+    )
+    async with asyncio.timeout(60):
+        await progress.wait()
+    return sockets, outcomes, running
+
+
 async def eventually(condition: Callable[[], bool], seconds: float) -> None:
     for _ in range(int(seconds * 10)):
         if condition():
@@ -119,18 +140,7 @@ async def test_postgresql_stopped_and_started_under_load() -> None:
 async def test_a_worker_killed_under_load(database: str) -> None:
     with gunicorn_instance(database, workers=2) as server:
         table = await set_table(server.base)
-        sockets = dm_sockets(server, table)
-        for live in sockets:
-            live.start()
-        async with asyncio.timeout(30):
-            for live in sockets:
-                await live.connected.wait()
-        outcomes, progress = Outcomes(), asyncio.Event()
-        running = asyncio.create_task(
-            load(server.base, table, outcomes=outcomes, progress=progress, pause=0.01)
-        )
-        async with asyncio.timeout(60):
-            await progress.wait()
+        sockets, outcomes, running = await watched_load(server, table)
         await eventually(lambda: len(server.worker_pids()) == 2, 30)
         before = server.worker_pids()
         victim = min(before)
@@ -179,22 +189,9 @@ def _finish_request(sock: socket.socket, body: bytes) -> bytes:
 
 
 async def test_the_service_terminated_under_load(database: str) -> None:
-    import json
-
     with gunicorn_instance(database, workers=2) as server:
         table = await set_table(server.base)
-        sockets = dm_sockets(server, table, per_encounter=2)
-        for live in sockets:
-            live.start()
-        async with asyncio.timeout(30):
-            for live in sockets:
-                await live.connected.wait()
-        outcomes, progress = Outcomes(), asyncio.Event()
-        running = asyncio.create_task(
-            load(server.base, table, outcomes=outcomes, progress=progress, pause=0.01)
-        )
-        async with asyncio.timeout(60):
-            await progress.wait()
+        sockets, outcomes, running = await watched_load(server, table, per_encounter=2)
         in_flight: list[tuple[str, str, bytes, Any]] = []
         for n, eid in enumerate(table.encounters * 2):
             tag = f"in-flight-{n}"
