@@ -19,7 +19,8 @@ from starlette.requests import HTTPConnection
 
 from app.auth import repository as users
 from app.auth.models import User
-from app.auth.security import decode_token
+from app.auth.security import TokenClaims, decode_token
+from app.auth.service import check_generation
 from app.config import Settings
 from app.errors import InvalidToken, Unauthorized, Unprocessable
 
@@ -113,15 +114,30 @@ async def get_current_user_id(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
     claims = decode_token(credentials.credentials, secret=settings.jwt_secret)
-    generation = await users.token_generation(session, claims.user_id)
-    if generation is None:
-        raise InvalidToken("The access token's user no longer exists.")
-    if generation != claims.generation:
-        raise InvalidToken("The access token was revoked; sign in again.")
+    await check_generation(session, claims)
     return claims.user_id
 
 
 CurrentUserId = Annotated[str, Depends(get_current_user_id)]
+
+
+async def get_token_claims(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenClaims:
+    """The bearer token's user id and generation, its signature and expiry checked but
+    **not** its generation against the user's current one: for the hot routes (an
+    action, an encounter read) whose own statement makes that check, in the same round
+    trip and the same snapshot as the work (:func:`app.encounters.service.perform`,
+    :func:`app.encounters.service.read`), so a revoked token is refused there with no
+    statement of its own and no cache that could be stale. A route that takes these
+    claims must pass them to such a check."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
+    return decode_token(credentials.credentials, secret=settings.jwt_secret)
+
+
+UncheckedClaims = Annotated[TokenClaims, Depends(get_token_claims)]
 
 
 _NUL = "\x00"

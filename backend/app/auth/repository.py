@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +22,15 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+# Built once (Core columns: no ORM compile step): every authenticated request runs it.
+_users = User.__table__.c
+TOKEN_GENERATION = select(_users.token_generation).where(_users.id == bindparam("user_id"))
+
+
 async def token_generation(session: AsyncSession, user_id: str) -> int | None:
     """The user's current token generation; None when there is no such user."""
-    stmt = select(User.token_generation).where(User.id == user_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    result = await session.execute(TOKEN_GENERATION, {"user_id": user_id})
+    return result.scalar_one_or_none()
 
 
 async def add_user(session: AsyncSession, user: User) -> User:

@@ -10,9 +10,29 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth import repository, throttle
 from app.auth.models import User
 from app.auth.schemas import ConsoleSettingsIn, RegisterIn
-from app.auth.security import IssuedToken, hash_password, issue_token, verify_password
+from app.auth.security import (
+    IssuedToken,
+    TokenClaims,
+    hash_password,
+    issue_token,
+    verify_password,
+)
 from app.config import Settings
-from app.errors import InvalidCredentials
+from app.errors import InvalidCredentials, InvalidToken
+
+
+def require_generation(current: int | None, claims: TokenClaims) -> None:
+    """Refuse a token whose user is gone (``current`` None) or whose generation is
+    not the user's current one (signed out everywhere, password changed)."""
+    if current is None:
+        raise InvalidToken("The access token's user no longer exists.")
+    if current != claims.generation:
+        raise InvalidToken("The access token was revoked; sign in again.")
+
+
+async def check_generation(session: AsyncSession, claims: TokenClaims) -> None:
+    """:func:`require_generation` against the user's row: one indexed read."""
+    require_generation(await repository.token_generation(session, claims.user_id), claims)
 
 
 async def register(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -12,14 +14,18 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
+    literal_column,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.auth.models import User
 from app.campaigns.models import Campaign, CampaignMember
 from app.db import utcnow
 from app.encounters.models import Encounter, EncounterEvent
@@ -49,43 +55,132 @@ async def get_for_member(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-# Built once: constructing a statement costs more than running it on the action path.
+# Built once, from Core columns (no ORM compile step): constructing a statement costs
+# more than running it on the action path. Each also reads the caller's token
+# generation (None: no such user), so the hot paths check the token in the statement
+# that does their work (see app.encounters.service): no round trip of its own.
+_e = Encounter.__table__.c
+_c = Campaign.__table__.c
+_m = CampaignMember.__table__.c
+_u = User.__table__.c
+_GENERATION = (
+    select(_u.token_generation)
+    .where(_u.id == bindparam("user_id"))
+    .scalar_subquery()
+    .label("generation")
+)
+_MEMBER_OF = or_(
+    _c.owner_id == bindparam("user_id"),
+    exists().where(_m.campaign_id == _c.id, _m.user_id == bindparam("user_id")),
+)
 _LOCK_FOR_MEMBER = (
     select(
-        Encounter.id,
-        Encounter.campaign_id,
-        Encounter.version,
-        cast(Encounter.state, Text).label("state"),
-        Encounter.player_seq,
+        _e.id,
+        _e.campaign_id,
+        _e.version,
+        cast(_e.state, Text).label("state"),
+        _e.player_seq,
+        _GENERATION,
     )
-    .join(Campaign, Campaign.id == Encounter.campaign_id)
-    .where(Encounter.id == bindparam("encounter_id"), _member_filter(bindparam("user_id")))
-    .with_for_update(of=Encounter)
+    .join(Campaign.__table__, _c.id == _e.campaign_id)
+    .where(_e.id == bindparam("encounter_id"), _MEMBER_OF)
+    .with_for_update(of=Encounter.__table__)
 )
 
 
 _READ_FOR_MEMBER = (
-    select(Encounter.campaign_id, Encounter.version, cast(Encounter.state, Text).label("state"))
-    .join(Campaign, Campaign.id == Encounter.campaign_id)
-    .where(Encounter.id == bindparam("encounter_id"), _member_filter(bindparam("user_id")))
+    select(_e.campaign_id, _e.version, cast(_e.state, Text).label("state"), _GENERATION)
+    .join(Campaign.__table__, _c.id == _e.campaign_id)
+    .where(_e.id == bindparam("encounter_id"), _MEMBER_OF)
 )
 
 
-async def read_for_member(
-    session: AsyncSession, encounter_id: str, user_id: str
-) -> Row[str, int, str] | None:
-    """(campaign_id, version, state as JSON text): the encounter read, one row."""
+@dataclass(frozen=True, slots=True)
+class View:
+    """An encounter as read for a DM: its stored state reshaped (``document``, JSON)."""
+
+    campaign_id: str
+    version: int
+    document: str
+    generation: int | None  # the reader's token generation (None: no such user)
+
+
+@lru_cache(maxsize=8)
+def _read_view_pg(hidden: tuple[str, ...], hidden_in_combatants: tuple[str, ...]) -> Any:
+    """The read with the reshaping done by PostgreSQL: the stored JSONB less ``hidden``
+    keys, each combatant less ``hidden_in_combatants``, plus the campaign id, as text.
+    Python then only passes the text on."""
+
+    def less(document: Any, keys: tuple[str, ...]) -> Any:
+        for key in keys:
+            document = document.op("-", return_type=JSONB)(literal(key, Text))
+        return document
+
+    each = (
+        func.jsonb_array_elements(_e.state["combatants"])
+        .table_valued("value", with_ordinality="ordinality")
+        .render_derived(name="c")
+    )
+    combatants = (
+        select(
+            func.jsonb_agg(
+                aggregate_order_by(less(each.c.value, hidden_in_combatants), each.c.ordinality)
+            )
+        )
+        .select_from(each)
+        .scalar_subquery()
+    )
+    document = less(_e.state, hidden).op("||", return_type=JSONB)(
+        func.jsonb_build_object(
+            literal("campaign_id", Text),
+            _e.campaign_id,
+            literal("combatants", Text),
+            func.coalesce(combatants, literal_column("'[]'::jsonb")),
+        )
+    )
+    return (
+        select(_e.campaign_id, _e.version, cast(document, Text).label("document"), _GENERATION)
+        .join(Campaign.__table__, _c.id == _e.campaign_id)
+        .where(_e.id == bindparam("encounter_id"), _MEMBER_OF)
+    )
+
+
+async def read_view_for_member(
+    session: AsyncSession,
+    encounter_id: str,
+    user_id: str,
+    *,
+    hidden: tuple[str, ...],
+    hidden_in_combatants: tuple[str, ...],
+) -> View | None:
+    """The encounter as its DM reads it, in one statement: the stored state without the
+    ``hidden`` keys (nor ``hidden_in_combatants`` in each combatant) and with
+    ``campaign_id``, never validated again; None if the user does not DM its campaign.
+    On PostgreSQL the database reshapes the JSONB; on SQLite Python does."""
     params = {"encounter_id": encounter_id, "user_id": user_id}
-    row = (await session.execute(_READ_FOR_MEMBER, params)).one_or_none()
-    return row
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = _read_view_pg(hidden, hidden_in_combatants)
+        row = (await session.execute(stmt, params)).one_or_none()
+        return None if row is None else View(*row)
+    found = (await session.execute(_READ_FOR_MEMBER, params)).one_or_none()
+    if found is None:
+        return None
+    raw = json.loads(found.state)
+    data = {k: v for k, v in raw.items() if k not in hidden}
+    data["combatants"] = [
+        {k: v for k, v in c.items() if k not in hidden_in_combatants} for c in raw["combatants"]
+    ]
+    data["campaign_id"] = found.campaign_id
+    return View(found.campaign_id, found.version, _dumps(data), found.generation)
 
 
 async def lock_for_member(
     session: AsyncSession, encounter_id: str, user_id: str
-) -> Row[str, str, int, str, int] | None:
-    """(id, campaign_id, version, state as JSON text, player_seq) of the encounter if the user
-    DMs its campaign, with the row lock that serialises actions on it (PostgreSQL;
-    SQLite's BEGIN IMMEDIATE already serialises writers)."""
+) -> Row[str, str, int, str, int, int | None] | None:
+    """(id, campaign_id, version, state as JSON text, player_seq, the user's token
+    generation) of the encounter if the user DMs its campaign, with the row lock that
+    serialises actions on it (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    writers)."""
     params = {"encounter_id": encounter_id, "user_id": user_id}
     row = (await session.execute(_LOCK_FOR_MEMBER, params)).one_or_none()
     return row

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import TypeAdapter
 
 from app.campaigns.dependencies import MemberCampaign
-from app.deps import CurrentUserId, SessionDep
+from app.deps import CurrentUserId, SessionDep, UncheckedClaims
 from app.dice import DiceRoller
 from app.encounters import combatants, repository, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
@@ -106,13 +106,12 @@ async def list_encounters(
     response_model=None,
     responses={200: {"model": EncounterOut}, **READ_ERRORS},
 )
-async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: SessionDep) -> Response:
+async def get_encounter(
+    encounter_id: str, caller: UncheckedClaims, session: SessionDep
+) -> Response:
     """The encounter's current state: one stored row, however long its log."""
-    row = await repository.read_for_member(session, encounter_id, user_id)
-    if row is None:
-        raise service.EncounterNotFound(f"No encounter {encounter_id}.")
-    state = EncounterState.model_validate_json(row.state)
-    return json_response(service.dm_json(state, row.campaign_id), row.version)
+    body, version = await service.read(session, encounter_id, caller)
+    return json_response(body, version)
 
 
 @router.patch(
@@ -123,7 +122,7 @@ async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: Sess
 async def update_encounter(
     encounter_id: str,
     body: EncounterPatch,
-    user_id: CurrentUserId,
+    caller: UncheckedClaims,
     session: SessionDep,
     if_match: IfMatch,
 ) -> Response:
@@ -137,7 +136,7 @@ async def update_encounter(
     outcome = await service.perform(
         session,
         encounter_id=encounter_id,
-        user_id=user_id,
+        caller=caller,
         action=RenameEncounter(name=changes["name"]),
         roller=DiceRoller(),
         if_match=if_match,
@@ -183,7 +182,7 @@ async def duplicate_encounter(
 async def perform_action(
     encounter_id: str,
     action: Annotated[Action, Body(discriminator="type")],
-    user_id: CurrentUserId,
+    caller: UncheckedClaims,
     session: SessionDep,
     if_match: IfMatch,
 ) -> Response:
@@ -194,7 +193,7 @@ async def perform_action(
     outcome = await service.perform(
         session,
         encounter_id=encounter_id,
-        user_id=user_id,
+        caller=caller,
         action=action,
         roller=DiceRoller(),
         if_match=if_match,
@@ -253,7 +252,7 @@ async def list_combatants(encounter: MemberEncounter, page: PageDep) -> Page[Com
 async def add_combatants(
     encounter: MemberEncounter,
     body: CombatantCreate,
-    user_id: CurrentUserId,
+    caller: UncheckedClaims,
     session: SessionDep,
     if_match: IfMatch,
 ) -> Response:
@@ -265,7 +264,7 @@ async def add_combatants(
     action = await combatants.build_combatants(
         session,
         campaign_id=encounter.campaign_id,
-        user_id=user_id,
+        user_id=caller.user_id,
         body=body,
         roller=roller,
         existing=service.state_of(encounter),
@@ -273,7 +272,7 @@ async def add_combatants(
     outcome = await service.perform(
         session,
         encounter_id=encounter.id,
-        user_id=user_id,
+        caller=caller,
         action=action,
         roller=roller,
         if_match=if_match,
@@ -300,7 +299,7 @@ async def update_combatant(
     encounter_id: str,
     combatant_id: str,
     body: dict[str, Any],
-    user_id: CurrentUserId,
+    caller: UncheckedClaims,
     session: SessionDep,
     if_match: IfMatch,
 ) -> Response:
@@ -313,7 +312,7 @@ async def update_combatant(
     except ValueError as exc:
         raise Unprocessable(str(exc).splitlines()[0]) from exc
     outcome = await service.perform(
-        session, encounter_id=encounter_id, user_id=user_id, action=action,
+        session, encounter_id=encounter_id, caller=caller, action=action,
         roller=DiceRoller(), if_match=if_match,
     )  # fmt: skip
     return result(outcome)
@@ -327,14 +326,14 @@ async def update_combatant(
 async def remove_combatant(
     encounter_id: str,
     combatant_id: str,
-    user_id: CurrentUserId,
+    caller: UncheckedClaims,
     session: SessionDep,
     if_match: IfMatch,
 ) -> Response:
     """Remove a combatant mid-combat without disturbing whose turn it is; logged."""
     action = RemoveCombatant(type="remove_combatant", combatant_id=combatant_id)
     outcome = await service.perform(
-        session, encounter_id=encounter_id, user_id=user_id, action=action,
+        session, encounter_id=encounter_id, caller=caller, action=action,
         roller=DiceRoller(), if_match=if_match,
     )  # fmt: skip
     return result(outcome)

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.security import TokenClaims
+from app.auth.service import check_generation, require_generation
 from app.campaigns.models import Campaign
 from app.characters import repository as characters
 from app.db import utcnow
@@ -100,19 +102,47 @@ async def delete(session: AsyncSession, encounter: Encounter) -> None:
     await revocation.encounter_deleted(session, encounter_id)
 
 
+async def _not_found(session: AsyncSession, encounter_id: str, caller: TokenClaims) -> NotFound:
+    """No row for the caller: a token no longer good is a 401 (as it would have been
+    before the lookup), anything else a 404."""
+    await check_generation(session, caller)
+    return EncounterNotFound(f"No encounter {encounter_id}.")
+
+
+async def read(session: AsyncSession, encounter_id: str, caller: TokenClaims) -> tuple[str, int]:
+    """The DM's view of the encounter as JSON, and its version: one statement, which
+    also checks the caller's token generation. The stored state is not validated
+    again (it was when it was written): it is reshaped as it is."""
+    view = await repository.read_view_for_member(
+        session,
+        encounter_id,
+        caller.user_id,
+        hidden=_INTERNAL_STATE_KEYS,
+        hidden_in_combatants=_INTERNAL_COMBATANT_KEYS,
+    )
+    if view is None:
+        raise await _not_found(session, encounter_id, caller)
+    require_generation(view.generation, caller)
+    return view.document, view.version
+
+
 async def perform(
     session: AsyncSession,
     *,
     encounter_id: str,
-    user_id: str,
+    caller: TokenClaims,
     action: Action | rules.Internal,
     roller: Roller,
     if_match: int | None = None,
 ) -> Outcome:
-    """Apply one action as one event, atomically, under the encounter's lock."""
+    """Apply one action as one event, atomically, under the encounter's lock. The
+    locking statement also checks the caller's token generation (a revoked token is
+    refused before anything is written)."""
+    user_id = caller.user_id
     locked = await repository.lock_for_member(session, encounter_id, user_id)
     if locked is None:
-        raise EncounterNotFound(f"No encounter {encounter_id}.")
+        raise await _not_found(session, encounter_id, caller)
+    require_generation(locked.generation, caller)
     if if_match is not None and if_match != locked.version:
         raise _stale(locked.version, if_match)
     before = EncounterState.model_validate_json(locked.state)

@@ -1,0 +1,63 @@
+"""The encounter read reshapes the stored state without validating it again (PostgreSQL
+does it in the statement, SQLite in Python): it must answer exactly what an action
+answers as the new state, which is built from the validated model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+Json = dict[str, Any]
+
+
+async def test_the_read_equals_the_state_an_action_answers(
+    client: httpx.AsyncClient, dm: dict[str, str], campaign: Json
+) -> None:
+    r = await client.post(
+        f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Crypt"}, headers=dm
+    )
+    eid = r.json()["id"]
+    for body in (
+        {"name": "Ghoul", "count": 3, "max_hp": 22, "ac": 12, "initiative_bonus": 2},
+        {"name": "Wight", "max_hp": 45, "ac": 14, "resistances": ["necrotic"], "hidden": True},
+    ):
+        r = await client.post(f"/api/encounters/{eid}/combatants", json=body, headers=dm)
+        assert r.status_code == 201, r.text
+    r = await client.post(
+        f"/api/encounters/{eid}/actions", json={"type": "start_combat"}, headers=dm
+    )
+    assert r.status_code == 200, r.text
+    ids = [c["id"] for c in r.json()["state"]["combatants"]]
+    for action in (
+        {"type": "next_turn"},
+        {"type": "damage", "targets": ids[:2], "amount": 7},
+        {"type": "add_condition", "targets": [ids[0]], "condition": "Frightened"},
+        {"type": "next_turn"},
+    ):
+        r = await client.post(f"/api/encounters/{eid}/actions", json=action, headers=dm)
+        assert r.status_code == 200, r.text
+    answered = r.json()
+
+    read = await client.get(f"/api/encounters/{eid}", headers=dm)
+    assert read.status_code == 200, read.text
+    assert read.headers["etag"] == f'"{answered["version"]}"'
+    document = read.json()
+    assert document == answered["state"]
+    # What the DM never sees: the rules' own bookkeeping.
+    assert "turn_history" not in document and "public_turn_started_at" not in document
+    assert all("tiebreak" not in c and "rank" not in c for c in document["combatants"])
+    assert document["campaign_id"] == campaign["id"]
+    assert document["combatants"][0]["conditions"][0]["name"] == "frightened"
+
+
+async def test_an_encounter_with_no_combatants_reads_as_an_empty_list(
+    client: httpx.AsyncClient, dm: dict[str, str], campaign: Json
+) -> None:
+    r = await client.post(
+        f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Empty"}, headers=dm
+    )
+    read = await client.get(f"/api/encounters/{r.json()['id']}", headers=dm)
+    assert read.status_code == 200, read.text
+    assert read.json()["combatants"] == []
+    assert read.json() == {**r.json(), "version": read.json()["version"]}
