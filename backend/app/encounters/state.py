@@ -237,12 +237,14 @@ class Combatant(Model):
     damage_dealt: int = Field(default=0, ge=0, le=MAX_TALLY)
     damage_taken: int = Field(default=0, ge=0, le=MAX_TALLY)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_side(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "side" not in data:
-            return {**data, "side": default_side(data.get("kind", "monster"))}
-        return data
+    @model_validator(mode="after")
+    def _default_side(self) -> Combatant:
+        # After, not before: a "before" validator makes pydantic build the whole input
+        # as Python objects first, which doubled the cost of validating a state.
+        if "side" not in self.__pydantic_fields_set__:
+            self.side = default_side(self.kind)
+            self.__pydantic_fields_set__.add("side")
+        return self
 
     @field_validator("resistances", "vulnerabilities", "immunities")
     @classmethod
