@@ -107,7 +107,7 @@ def create_engine(
     # the pool, so the next checkout reconnects.
     kwargs: dict[str, Any] = {
         "hide_parameters": True,
-        "connect_args": {"timeout": 5},
+        "connect_args": {"timeout": 5, **_loopback_ssl(url)},
     }
     if transaction_pooler:
         kwargs["connect_args"].update(
@@ -116,10 +116,35 @@ def create_engine(
             prepared_statement_name_func=_statement_name,
         )
     if pool:
-        kwargs.update(pool_size=10, max_overflow=20, pool_timeout=10, pool_recycle=1800)
+        # Enough connections kept open for a worker's concurrent requests, few beyond:
+        # a connection over pool_size is closed when it is returned, so a busy worker
+        # with a small pool opened (and authenticated, and introspected) a connection
+        # for most requests. Three workers x 25, plus their LISTEN connections, fit
+        # PostgreSQL's default max_connections of 100; past that, requests wait for a
+        # connection (pool_timeout) rather than open more on a machine with no cores
+        # left to serve them.
+        kwargs.update(
+            pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=10, pool_recycle=1800
+        )
     else:
         kwargs["poolclass"] = NullPool
     return create_async_engine(url, **kwargs)
+
+
+POOL_SIZE = 20
+MAX_OVERFLOW = 5
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _loopback_ssl(url: URL) -> dict[str, Any]:
+    """No TLS negotiation with a server on this machine (``ssl=False``), unless the
+    URL asks for some (``sslmode``/``ssl``): asyncpg's default, "prefer", builds an SSL
+    context (loading the system's CA certificates) for every new connection, then asks
+    the server, which on loopback is CPU spent for nothing."""
+    host = url.host or ""
+    if "ssl" in url.query or not (host in _LOOPBACK or host.startswith("/")):
+        return {}
+    return {"ssl": False}
 
 
 def _statement_name() -> str:
