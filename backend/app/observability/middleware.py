@@ -1,5 +1,5 @@
-"""The one ASGI middleware every request passes: request id, access log,
-metrics and security headers.
+"""The outermost ASGI middleware, which every request passes: request id, access log,
+metrics, security headers (and, for a WebSocket, a hook the realtime hub uses).
 
 It is plain ASGI (not ``BaseHTTPMiddleware``) so it adds little to each
 request and leaves WebSockets streaming untouched.
@@ -11,6 +11,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -18,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_JSON, TYPE_BASE
 from app.observability import metrics
-from app.observability.logging import get_logger
+from app.observability.logging import get_logger, log_access
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -35,9 +36,22 @@ def route_template(scope: Scope) -> str:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool = False, debug: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts: bool = False,
+        debug: bool = False,
+        on_websocket: Callable[[Scope, Send], None] | None = None,
+    ) -> None:
         self.app = app
         self.debug = debug
+        # Outermost, so it sees the server's own ``send``: the realtime hub keeps
+        # what it needs to abort a stalled socket (app.realtime.hub.remember_abort).
+        self.on_websocket = on_websocket
+        # Each (method, route, status)'s metric children: ``labels()`` checks and
+        # looks its values up under a lock on every call.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.security_headers: list[tuple[bytes, bytes]] = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
@@ -57,6 +71,8 @@ class ObservabilityMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         if scope["type"] == "websocket":
+            if self.on_websocket is not None:
+                self.on_websocket(scope, send)
             await self.app(scope, receive, send)
             return
 
@@ -94,16 +110,16 @@ class ObservabilityMiddleware:
             duration = time.perf_counter() - start
             method = scope["method"]
             route = route_template(scope)
-            labels: dict[str, Any] = {"method": method, "route": route, "status": str(status)}
-            metrics.REQUESTS.labels(**labels).inc()
-            metrics.LATENCY.labels(**labels).observe(duration)
-            log.info(
-                "request",
-                method=method,
-                route=route,
-                status=status,
-                duration_ms=round(duration * 1000, 2),
-            )
+            key = (method, route, status)
+            children = self._children.get(key)
+            if children is None:
+                labels: dict[str, Any] = {"method": method, "route": route, "status": str(status)}
+                children = metrics.REQUESTS.labels(**labels), metrics.LATENCY.labels(**labels)
+                if len(self._children) < 4096:  # route templates: a bounded set anyway
+                    self._children[key] = children
+            children[0].inc()
+            children[1].observe(duration)
+            log_access(request_id, method, route, status, round(duration * 1000, 2))
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -235,23 +235,18 @@ class Subscriber:
 ABORT_KEY = "realtime.abort"
 
 
-class Abortable:
-    """ASGI middleware (outermost) that lets the hub abort a WebSocket's connection.
+def remember_abort(scope: Any, send: Any) -> None:
+    """Keep, in a WebSocket's scope, the way to abort its connection, which
+    :func:`abort_connection` uses. Called by the outermost middleware
+    (:class:`app.observability.middleware.ObservabilityMiddleware`).
 
     ASGI can only close a socket with a close frame, which is queued behind the data a
     stalled peer is not reading, so it never leaves. The server's ``send`` as it reaches
     the outermost middleware is bound to its connection (Uvicorn's protocol object); its
     transport is what :func:`abort_connection` aborts."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "websocket":
-            transport = getattr(getattr(send, "__self__", None), "transport", None)
-            if transport is not None and hasattr(transport, "abort"):
-                scope[ABORT_KEY] = transport.abort
-        await self.app(scope, receive, send)
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and hasattr(transport, "abort"):
+        scope[ABORT_KEY] = transport.abort
 
 
 def abort_connection(websocket: WebSocket) -> bool:
