@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUserId, SessionDep
 from app.dice import DiceRoller
-from app.encounters import combatants, repository, service
+from app.encounters import combatants, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
 from app.encounters.dependencies import IfMatch, MemberEncounter
 from app.encounters.models import Encounter, EncounterEvent
@@ -92,7 +92,7 @@ async def create_encounter(
 async def list_encounters(
     campaign: MemberCampaign, session: SessionDep, page: PageDep
 ) -> Page[EncounterListItem]:
-    items, total = await repository.list_for_campaign(
+    items, total = await service.list_for_campaign(
         session, campaign.id, limit=page.limit, offset=page.offset
     )
     return Page(
@@ -108,11 +108,7 @@ async def list_encounters(
 )
 async def get_encounter(encounter_id: str, user_id: CurrentUserId, session: SessionDep) -> Response:
     """The encounter's current state: one stored row, however long its log."""
-    row = await repository.read_for_member(session, encounter_id, user_id)
-    if row is None:
-        raise service.EncounterNotFound(f"No encounter {encounter_id}.")
-    state = EncounterState.model_validate_json(row.state)
-    return json_response(service.dm_json(state, row.campaign_id), row.version)
+    return json_response(*await service.read_json(session, encounter_id, user_id))
 
 
 @router.patch(
@@ -213,7 +209,7 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventPage:
     """The log, in order, each event with a human-readable line."""
-    events = await repository.events_after(session, encounter.id, after, limit)
+    events = await service.events_after(session, encounter.id, after, limit)
     # Sequence numbers run 1..version without gaps: the log holds `version` events.
     return EventPage(
         items=[event_out(e) for e in events], total=encounter.version, version=encounter.version

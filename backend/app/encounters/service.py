@@ -23,7 +23,7 @@ from app.dice import Roller
 from app.encounters import repository, rules
 from app.encounters.actions import Action, Redo, RenameEncounter, Undo
 from app.encounters.combatants import new_id, new_tiebreak
-from app.encounters.models import Encounter
+from app.encounters.models import Encounter, EncounterEvent
 from app.encounters.projection import public_marker, sees_change
 from app.encounters.rules.events import Draft
 from app.encounters.schemas import (
@@ -72,6 +72,30 @@ async def get_for_member(session: AsyncSession, encounter_id: str, user_id: str)
     if encounter is None:
         raise EncounterNotFound(f"No encounter {encounter_id}.")
     return encounter
+
+
+async def read_json(session: AsyncSession, encounter_id: str, user_id: str) -> tuple[str, int]:
+    """The DM's view of the encounter as JSON, and its version: one stored row read,
+    however long its log (404 unless the user DMs its campaign)."""
+    row = await repository.read_for_member(session, encounter_id, user_id)
+    if row is None:
+        raise EncounterNotFound(f"No encounter {encounter_id}.")
+    state = EncounterState.model_validate_json(row.state)
+    return dm_json(state, row.campaign_id), row.version
+
+
+async def list_for_campaign(
+    session: AsyncSession, campaign_id: str, *, limit: int, offset: int
+) -> tuple[list[Encounter], int]:
+    """A page of the campaign's encounters, newest first, and how many it has."""
+    return await repository.list_for_campaign(session, campaign_id, limit=limit, offset=offset)
+
+
+async def events_after(
+    session: AsyncSession, encounter_id: str, after: int, limit: int
+) -> list[EncounterEvent]:
+    """The encounter's log after ``after``, in order, at most ``limit`` events."""
+    return await repository.events_after(session, encounter_id, after, limit)
 
 
 async def create(session: AsyncSession, campaign: Campaign, data: EncounterCreate) -> Encounter:

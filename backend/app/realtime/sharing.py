@@ -81,6 +81,12 @@ def link_seq(player_seq: int, share_seq: int | None) -> int:
     return player_seq - (share_seq or 0)
 
 
+async def dm_may_watch(session: AsyncSession, encounter_id: str, user_id: str) -> bool:
+    """Whether the user DMs the encounter's campaign (the DM stream's check; the
+    players' is :func:`shared_encounter_id`)."""
+    return await encounters.get_for_member(session, encounter_id, user_id) is not None
+
+
 async def shared_encounter_id(session: AsyncSession, token: str) -> str | None:
     if not 0 < len(token) <= MAX_TOKEN_LENGTH:
         return None
