@@ -9,8 +9,9 @@ from fastapi import APIRouter, Body, Response, status
 
 from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUser, SessionDep
-from app.encounters import exchange, service
+from app.encounters import exchange
 from app.encounters.dependencies import MemberEncounter
+from app.encounters.projection import dm_view
 from app.encounters.schemas import EncounterOut
 from app.errors import NotFound, Unauthorized, Unprocessable
 from app.problems import responses as errs
@@ -57,4 +58,4 @@ async def import_encounter(
         session, campaign=campaign, user=user, payload=payload
     )
     response.headers["ETag"] = f'"{outcome.state.version}"'
-    return EncounterOut.model_validate(service.dm_view(outcome.state, campaign.id))
+    return EncounterOut.model_validate(dm_view(outcome.state, campaign.id))

@@ -14,6 +14,7 @@ from app.encounters import combatants, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
 from app.encounters.dependencies import IfMatch, MemberEncounter
 from app.encounters.models import Encounter, EncounterEvent
+from app.encounters.projection import dm_json, dm_view
 from app.encounters.schemas import (
     ActionResult,
     CombatantCreate,
@@ -50,7 +51,7 @@ ACTION_ERRORS = errs(
 
 def encounter_out(encounter: Encounter, state: EncounterState | None = None) -> EncounterOut:
     current = encounter.state if state is None else state
-    return EncounterOut.model_validate(service.dm_view(current, encounter.campaign_id))
+    return EncounterOut.model_validate(dm_view(current, encounter.campaign_id))
 
 
 def event_out(event: EncounterEvent) -> EventOut:
@@ -73,7 +74,7 @@ def json_response(content: str, version: int, status_code: int = 200) -> Respons
 def result(outcome: service.Outcome, status_code: int = 200) -> Response:
     """An ActionResult: the appended events, the new state and its version."""
     events = _EVENTS.dump_json(outcome.events).decode()
-    state = service.dm_json(outcome.state, outcome.campaign_id)
+    state = dm_json(outcome.state, outcome.campaign_id)
     version = outcome.state.version
     body = f'{{"events":{events},"state":{state},"version":{version}}}'
     return json_response(body, version, status_code)
@@ -165,7 +166,7 @@ async def duplicate_encounter(
     event; the original's log is not copied, nor its player view link."""
     outcome = await service.duplicate(session, encounter, actor_id=user_id)
     return json_response(
-        service.dm_json(outcome.state, outcome.campaign_id),
+        dm_json(outcome.state, outcome.campaign_id),
         outcome.state.version,
         status.HTTP_201_CREATED,
     )

@@ -24,7 +24,7 @@ from app.encounters import repository, rules
 from app.encounters.actions import Action, Redo, RenameEncounter, Undo
 from app.encounters.combatants import new_id, new_tiebreak
 from app.encounters.models import Encounter, EncounterEvent
-from app.encounters.projection import public_marker, sees_change
+from app.encounters.projection import dm_json, public_marker, sees_change
 from app.encounters.rules.events import Draft
 from app.encounters.schemas import (
     EncounterCreate,
@@ -402,36 +402,3 @@ async def _replay_write_back(
         if which == "after"
         else [{**e, "before": e["after"], "after": e["before"]} for e in entries]
     )
-
-
-# Bookkeeping the rules keep in the stored state that clients never see.
-_INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
-_INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
-
-
-def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[str, Any]:
-    """The DM's view of an encounter (EncounterOut's shape) from the state or
-    straight from its stored JSON, without re-validating it: reads stay cheap."""
-    raw = state.model_dump(mode="json") if isinstance(state, EncounterState) else state
-    data = {k: v for k, v in raw.items() if k not in _INTERNAL_STATE_KEYS}
-    data["combatants"] = [
-        {k: v for k, v in c.items() if k not in _INTERNAL_COMBATANT_KEYS} for c in raw["combatants"]
-    ]
-    data["campaign_id"] = campaign_id
-    return data
-
-
-_DM_EXCLUDE: Any = {
-    "turn_history": True,
-    "public_turn_started_at": True,
-    "combatants": {"__all__": set(_INTERNAL_COMBATANT_KEYS)},
-}
-
-
-def dm_json(state: EncounterState | dict[str, Any], campaign_id: str) -> str:
-    """``dm_view`` serialised. From a model it is pydantic's own (compiled)
-    serialiser with the campaign id spliced in front: the hot path of every action."""
-    if isinstance(state, EncounterState):
-        body = state.model_dump_json(exclude=_DM_EXCLUDE)
-        return f'{{"campaign_id":{json.dumps(campaign_id)},{body[1:]}'
-    return json.dumps(dm_view(state, campaign_id), separators=(",", ":"))
