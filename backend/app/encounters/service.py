@@ -34,7 +34,6 @@ from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
-from app.realtime.publish import change_notice, in_transaction, publish_change
 
 
 class EncounterNotFound(NotFound):
@@ -231,7 +230,8 @@ async def record(
     """Append ``event`` after the encounter's current version and store ``after``
     as its state, in the caller's (locked) transaction. ``before`` is the state as a
     model (``state_before`` as stored): if the players see a difference, the event
-    takes the encounter's next ``player_seq`` (the player stream's frames)."""
+    takes the encounter's next ``player_seq`` (the player stream's frames). The
+    repository announces the new version as it writes it (delivered at commit)."""
     seq = version_before + 1
     player_seq = player_seq_before + 1 if sees_change(before, after) else None
     after.version = seq
@@ -249,18 +249,15 @@ async def record(
         actor_id=actor_id,
         created_at=utcnow(),
     )
-    notified = await repository.write_event(
+    await repository.write_event(
         session,
         encounter_id=encounter_id,
         event=row.model_dump(),
         state_before=state_before if isinstance(state_before, str) else json.dumps(state_before),
         state=state_json,
         summary=(after.status, after.name, after.ruleset),
-        notice=change_notice(encounter_id, seq) if in_transaction(session) else None,
         player_seq=player_seq,
     )
-    if not notified:
-        await publish_change(session, encounter_id, seq)
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
 
 
