@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from app.campaigns.models import Campaign
 from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
-from app.encounters import repository, rules
+from app.encounters import exchange, repository, rules
 from app.encounters.actions import Action, Redo, RenameEncounter, Undo
 from app.encounters.combatants import new_id, new_tiebreak
 from app.encounters.models import Encounter, EncounterEvent
@@ -301,6 +302,42 @@ async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: st
         event=event,
         after=rules.apply(before, event),
         actor_id=actor_id,
+    )
+
+
+async def import_encounter(
+    session: AsyncSession, *, campaign: Campaign, user_id: str, payload: Mapping[str, Any]
+) -> Outcome:
+    """A new encounter in ``campaign`` equal to the document (the formats:
+    :mod:`app.encounters.exchange`), logged as one event that ``undo`` can take back."""
+    # Read (and refuse) the whole document before anything is written.
+    kind, imported = exchange.read_document(payload, encounter_id="pending")
+    linked = [c.character_id for c in imported.combatants if c.character_id]
+    known = {c.id for c in await characters.get_many(session, campaign.id, linked)}
+    for combatant in imported.combatants:
+        # A character of another campaign is not this campaign's to write HP back to.
+        if combatant.character_id not in known:
+            combatant.character_id = None
+    encounter = await create(
+        session,
+        campaign,
+        EncounterCreate(name=imported.name, ruleset=imported.ruleset, settings=imported.settings),
+    )
+    before = state_of(encounter)
+    event = exchange.imported_event(before, imported, kind, encounter.id)
+    after = rules.apply(before, event)
+    stamp_turn(before, after, utcnow())
+    return await record(
+        session,
+        encounter_id=encounter.id,
+        campaign_id=campaign.id,
+        before=before,
+        state_before=encounter.state,
+        version_before=encounter.version,
+        player_seq_before=encounter.player_seq or 0,
+        event=event,
+        after=after,
+        actor_id=user_id,
     )
 
 
