@@ -46,8 +46,8 @@ function TopBar() {
     <h1 class="app-name">Initiative Tracker</h1>
     <nav class="top-actions" aria-label="Console">
       ${state && html`<button type="button" class="btn small" aria-pressed=${String(combat)}
-        onClick=${() => store.setCombatMode(!combat)}>${combat ? "Build" : "Combat mode"}</button>
-        <button type="button" class="btn small" aria-label="Encounter settings" onClick=${open("settings")}><span class="long">Encounter </span>settings</button>
+        onClick=${() => store.setCombatMode(!combat)}>${combat ? "Build" : html`Combat<span class="long"> mode</span>`}</button>
+        <button type="button" class="btn small" aria-label="Encounter settings" onClick=${open("settings")}><span class="long">Encounter settings</span><span class="brief">Settings</span></button>
         <button type="button" class="btn small" aria-label="Share player view" onClick=${open("share")}>Share<span class="long"> player view</span></button>`}
       <button type="button" class="btn small ghost" aria-label="Your settings" onClick=${open("prefs")}>⚙</button>
       <button type="button" class="btn small ghost" aria-label="Keyboard shortcuts" onClick=${open("keys")}>?</button>
