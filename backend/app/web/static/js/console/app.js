@@ -68,7 +68,9 @@ function Welcome() {
 function Console() {
   const state = store.encounter.value;
   const combat = store.combatMode.value && state;
-  const side = store.panel.value === "statblock" && store.statblock.value ? html`<${StatblockPanel} />` : state ? html`<${Log} />` : null;
+  // A stat block sits above the log, never instead of it: its rolls land in the log.
+  const block = store.panel.value === "statblock" && store.statblock.value;
+  const side = block ? html`<${StatblockPanel} />${state && html`<${Log} />`}` : state ? html`<${Log} />` : null;
   return html`<a class="skip-link" href="#main">Skip to the tracker</a>
     <${TopBar} />
     <div class=${`layout${combat ? " combat" : ""}${side ? "" : " no-side"}`}>
@@ -76,7 +78,7 @@ function Console() {
         <${Campaigns} /><${Encounters} /><${Characters} /><${Builder} />
       </aside>`}
       <main id="main" class="main" tabindex="-1">${state ? html`<${Tracker} />` : html`<${Welcome} />`}</main>
-      ${side && html`<aside class="side-panel" aria-label="Log and stat blocks">${side}</aside>`}
+      ${side && html`<aside class=${`side-panel${block && state ? " stacked" : ""}`} aria-label="Log and stat blocks">${side}</aside>`}
     </div>`;
 }
 

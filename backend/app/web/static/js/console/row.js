@@ -99,7 +99,7 @@ function Menu({ c, status }) {
         ${c.status === "delayed" && html`<button type="button" class="btn small" aria-label=${`Resume ${c.name} now`}
           onClick=${guard(() => act({ type: "resume", combatant_id: c.id }))}>Resume now</button>`}
         ${c.statblock_id && html`<button type="button" class="btn small" aria-label=${`Stat block of ${c.name}`}
-          onClick=${() => store.showStatblock(c.statblock_id)}>Stat block</button>`}
+          onClick=${() => store.showStatblock(c.statblock_id, { who: c.name })}>Stat block</button>`}
         ${c.kind !== "character" && c.hp === 0 && html`<button type="button" class="btn small"
           aria-label=${c.status === "dead" ? `Mark ${c.name} down, not dead` : `Mark ${c.name} dead`}
           onClick=${guard(() => act({ type: "set_dead", combatant_id: c.id, dead: c.status !== "dead" }))}>
