@@ -96,7 +96,7 @@ export function StatblockPanel() {
   const rolls = store.rolls.value;
   return html`<section class="card statblock-panel" aria-label="Stat block">
     <div class="title-line">
-      <button type="button" class="btn tiny" onClick=${() => store.showStatblock(null)}>← Log</button>
+      <button type="button" class="btn tiny" aria-label="Close the stat block" onClick=${() => store.showStatblock(null)}>✕ Close</button>
       ${rolls[0] && html`<p class="last-roll" aria-live="polite"><${RollText} r=${rolls[0]} /></p>`}
     </div>
     ${block ? html`<${Block} b=${block} who=${wanted?.who || block.name} />` : html`<p class="muted">Loading…</p>`}
