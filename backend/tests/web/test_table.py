@@ -23,7 +23,8 @@ FOCUSED = (
 
 
 async def _console(browser: Any, server: str, viewport: dict[str, int], *, start: bool) -> Any:
-    """Four PCs, two goblins and a nameless-AC assassin, open in a signed-in console."""
+    """Four PCs, two goblins, an assassin without an AC (on a phone, a dragon too), open in
+    a signed-in console."""
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
         email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
         await api.post("/api/auth/register", json={"email": email, "password": "password123"})
@@ -42,6 +43,16 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
         ):
             added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
             assert added.status_code == 201, added.text
+        if viewport == PHONE:  # a long name with legendary actions and resistances
+            body = {
+                "name": "Adult Red Dragon",
+                "max_hp": 256,
+                "ac": 19,
+                "legendary_actions": 3,
+                "legendary_resistances": 3,
+            }
+            added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
+            assert added.status_code == 201, added.text
         if start:
             r = await api.post(f"/api/encounters/{eid}/actions", json={"type": "start_combat"})
             assert r.status_code == 200, r.text
@@ -51,7 +62,7 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
     await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
     await page.goto(f"/#/c/{campaign['id']}/e/{eid}")
     await page.reload()
-    await _expect()(page.locator("#order > li")).to_have_count(7)
+    await _expect()(page.locator("#order > li")).to_have_count(8 if viewport == PHONE else 7)
     page.encounter_api = (server, token, eid)  # type: ignore[attr-defined]
     return page
 
@@ -139,6 +150,10 @@ async def test_the_phone_row_and_header_read_whole(server: str, browser: Any) ->
     settings = page.get_by_role("button", name="Encounter settings")
     assert await settings.inner_text() == "Settings"  # what shows, capitalised
     await expect(row(page, "Assassin").locator(".who-ac")).to_have_text("AC —")
+    # The dragon's legendary pools take a line of their own: its name keeps its room.
+    name = row(page, "Adult Red Dragon").locator(".name")
+    assert (await name.bounding_box() or {}).get("width", 0) > 100, "the name is squeezed"
+    await expect(row(page, "Adult Red Dragon").locator(".res")).to_have_count(2)
     await page.screenshot(path=str(SCREENSHOTS / "console-planning-390.png"))
     # The header is one line of buttons; signing out lives in "Your settings" too.
     top = await page.locator(".topbar").bounding_box()

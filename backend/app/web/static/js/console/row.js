@@ -120,7 +120,7 @@ function Menu({ c, status }) {
         )}
       </fieldset>`}
       <form class="inline-form" onSubmit=${setAc}>
-        <label>Armour class <input name="ac" class="short" type="number" min="0" max="100" inputmode="numeric"
+        <label>Armour class <input name="ac" class="ac-box" type="number" min="0" max="100" inputmode="numeric"
           defaultValue=${c.ac ?? ""} aria-label=${`Armour class of ${c.name}`} /></label>
         <button type="submit" class="btn small">Set AC</button>
       </form>
