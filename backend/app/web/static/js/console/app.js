@@ -38,7 +38,7 @@ function Dialog() {
 
 function TopBar() {
   const user = store.user.value;
-  const state = store.encounter.value;
+  const state = store.encounterId.value;
   const combat = store.combatMode.value;
   const open = (kind) => () => store.openDialog({ kind });
   return html`<header class="topbar">
@@ -66,7 +66,7 @@ function Welcome() {
 }
 
 function Console() {
-  const state = store.encounter.value;
+  const state = store.encounterId.value;
   const combat = store.combatMode.value && state;
   // A stat block sits above the log, never instead of it: its rolls land in the log.
   const block = store.panel.value === "statblock" && store.statblock.value;

@@ -46,6 +46,10 @@ let toastId = 0;
 const toastTimers = new Map();
 
 // --- derived ------------------------------------------------------------------------------
+// A computed notifies only when its value changes: the layout and the top bar read these,
+// not the whole state, so a damage action re-renders the tracker and the log, not them.
+export const encounterId = computed(() => encounter.value?.id ?? null);
+
 export const byId = computed(() => new Map((encounter.value?.combatants || []).map((c) => [c.id, c])));
 
 /** The rows in the order the tracker shows them: turn order, then the rest, then delayed.
