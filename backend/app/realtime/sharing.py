@@ -1,4 +1,5 @@
-"""Player-view links: an unguessable token whose SHA-256 alone is stored.
+"""Who may watch an encounter live: its DMs (:func:`dm_may_watch`), and whoever holds
+its player-view link, an unguessable token whose SHA-256 alone is stored.
 
 A link has its own sequence of what the players saw change (``seq``,
 :mod:`app.encounters.projection`), starting at 0 when it is made: nothing the players
