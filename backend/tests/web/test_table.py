@@ -23,8 +23,8 @@ FOCUSED = (
 
 
 async def _console(browser: Any, server: str, viewport: dict[str, int], *, start: bool) -> Any:
-    """Four PCs, two goblins, an assassin without an AC (on a phone, a dragon too), open in
-    a signed-in console."""
+    """Four PCs, two goblins, an assassin without an AC and a dragon, open in a signed-in
+    console."""
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
         email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
         await api.post("/api/auth/register", json={"email": email, "password": "password123"})
@@ -40,17 +40,15 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
             *({"name": n, "kind": "character", "max_hp": 30, "ac": 15} for n in "ABCD"),
             {"name": "Goblin", "max_hp": 7, "ac": 15, "count": 2, "initiative": 12},
             {"name": "Assassin", "max_hp": 40},
-        ):
-            added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
-            assert added.status_code == 201, added.text
-        if viewport == PHONE:  # a long name with legendary actions and resistances
-            body = {
+            # A long name with legendary actions and resistances.
+            {
                 "name": "Adult Red Dragon",
                 "max_hp": 256,
                 "ac": 19,
                 "legendary_actions": 3,
                 "legendary_resistances": 3,
-            }
+            },
+        ):
             added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
             assert added.status_code == 201, added.text
         if start:
@@ -62,7 +60,7 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
     await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
     await page.goto(f"/#/c/{campaign['id']}/e/{eid}")
     await page.reload()
-    await _expect()(page.locator("#order > li")).to_have_count(8 if viewport == PHONE else 7)
+    await _expect()(page.locator("#order > li")).to_have_count(8)
     page.encounter_api = (server, token, eid)  # type: ignore[attr-defined]
     return page
 
@@ -122,6 +120,19 @@ async def test_typing_initiatives_keeps_the_focus_through_the_re_sort(
     await expect(row(page, "Goblin 1").locator(".init")).to_have_value("13")
     await expect(prompt.get_by_label("A's initiative roll")).to_have_value("11")
     await expect(prompt.get_by_label("D's initiative roll")).to_have_value("7")
+    await page.context.close()
+
+
+async def test_a_dragon_row_keeps_its_menu_beside_the_sidebar(server: str, browser: Any) -> None:
+    """Building at 1280x800 the tracker is narrow; LA and LR wrap, HP, AC and menu stay."""
+    page = await _console(browser, server, DESKTOP, start=False)
+    assert await page.locator(".sidebar").count() == 1
+    dragon = row(page, "Adult Red Dragon")
+    edge = await dragon.evaluate("r => r.getBoundingClientRect().right")
+    for part in (".hp-text", ".ac", ".row-menu > summary"):
+        box = await dragon.locator(part).bounding_box()
+        assert box and box["x"] + box["width"] <= edge + 1, f"{part} is out of the row"
+    await _expect()(dragon.locator(".ac")).to_have_text("19")
     await page.context.close()
 
 
