@@ -3,15 +3,23 @@
 Nothing else in the service reads ``os.environ``. :func:`get_settings` is cached;
 :meth:`Settings.check_production` is called at start-up and stops the process
 with one clear line when the configuration is unsafe for production.
+
+``DATABASE_URL`` (with ``DATABASE_LISTEN_URL`` and ``DATABASE_POOLER``) is interpreted
+here only, into one :class:`Database` (:attr:`Settings.database`) that the engine
+(:func:`app.db.create_engine`), the realtime hub's LISTEN connection and the
+migrations are given.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105 (development default)
 # Secrets copied from documentation and examples; refused in production.
@@ -34,6 +42,85 @@ DEFAULT_WORKERS = 3
 
 class ConfigError(Exception):
     """A setting that makes the service unsafe or unable to start."""
+
+
+DatabaseKind = Literal["sqlite", "postgresql"]
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The database, as ``DATABASE_URL`` names it, interpreted once.
+
+    ``DATABASE_URL`` is written the usual way (``postgresql://...``, ``postgres://...``
+    or ``sqlite:///...``); ``url`` is the same with SQLAlchemy's async driver (asyncpg,
+    aiosqlite; libpq's ``sslmode``, which Azure's connection strings carry, spelt as
+    asyncpg's ``ssl``). ``direct_url`` is a session-capable connection to the same
+    database (``DATABASE_LISTEN_URL``, else ``url``), for what a transaction-mode
+    pooler cannot carry: the migrations' advisory lock, and each worker's LISTEN
+    connection, which asyncpg opens with ``listen_dsn`` (PostgreSQL only).
+    """
+
+    kind: DatabaseKind
+    url: URL
+    direct_url: URL
+    listen_dsn: str | None = field(default=None, repr=False)  # holds the password
+    transaction_pooler: bool = False  # DATABASE_POOLER=transaction
+
+    @classmethod
+    def parse(
+        cls,
+        database_url: str,
+        *,
+        listen_url: str | None = None,
+        transaction_pooler: bool = False,
+    ) -> Database:
+        """:class:`ConfigError` names the variable when a URL is neither database."""
+        url = _async_url(database_url, "DATABASE_URL")
+        kind: DatabaseKind = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql"
+        direct = url if listen_url is None else _async_url(listen_url, "DATABASE_LISTEN_URL")
+        return cls(
+            kind=kind,
+            url=url,
+            direct_url=direct,
+            listen_dsn=_asyncpg_dsn(direct) if kind == "postgresql" else None,
+            transaction_pooler=transaction_pooler and kind == "postgresql",
+        )
+
+    def direct(self) -> Database:
+        """The same database over its session-capable connection, not the pooler's."""
+        return Database(self.kind, self.direct_url, self.direct_url, self.listen_dsn)
+
+
+def _url(database_url: str, variable: str) -> URL:
+    try:
+        return make_url(database_url.replace("postgres://", "postgresql://", 1))
+    except ArgumentError as exc:
+        raise ConfigError(f"{variable} is not a database URL") from exc
+
+
+def _async_url(database_url: str, variable: str) -> URL:
+    url = _url(database_url, variable)
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        query = dict(url.query)
+        # libpq's sslmode (Azure's connection strings carry it) is asyncpg's ssl.
+        sslmode = query.pop("sslmode", None)
+        if sslmode is not None and "ssl" not in query:
+            query["ssl"] = sslmode
+        return url.set(drivername="postgresql+asyncpg", query=query)
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    raise ConfigError(f"{variable} must be postgresql:// or sqlite:///, not {backend}://")
+
+
+def _asyncpg_dsn(url: URL) -> str:
+    """A libpq-style DSN for asyncpg (any driver suffix dropped, SQLAlchemy's ``ssl=``
+    spelt as libpq's ``sslmode=``, which asyncpg understands)."""
+    query = dict(url.query)
+    ssl = query.pop("ssl", None)
+    if ssl is not None and "sslmode" not in query:
+        query["sslmode"] = ssl
+    return url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
 
 
 class Settings(BaseSettings):
@@ -102,13 +189,17 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+    def database(self) -> Database:
+        """``DATABASE_URL``, ``DATABASE_LISTEN_URL`` and ``DATABASE_POOLER`` as one value."""
+        return Database.parse(
+            self.database_url,
+            listen_url=self.database_listen_url,
+            transaction_pooler=self.database_pooler == "transaction",
+        )
 
     @property
-    def listen_url(self) -> str:
-        """Where LISTEN and migrations connect: DATABASE_LISTEN_URL, else DATABASE_URL."""
-        return self.database_listen_url or self.database_url
+    def is_sqlite(self) -> bool:
+        return self.database.kind == "sqlite"
 
     @property
     def is_production(self) -> bool:

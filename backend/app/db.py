@@ -1,9 +1,9 @@
 """Database engine, sessions and the declarative base.
 
-``DATABASE_URL`` is written as the seed writes it (``postgresql://...`` or
-``sqlite:///...``); :func:`async_url` picks the async driver (asyncpg,
-aiosqlite). On SQLite every write transaction starts with ``BEGIN IMMEDIATE``
-so writers serialise, foreign keys are on and the journal is WAL.
+The engine is made from a :class:`app.config.Database` (``DATABASE_URL`` interpreted
+once: which database, with which async driver, through which pooler). On SQLite every
+write transaction starts with ``BEGIN IMMEDIATE`` so writers serialise, foreign keys
+are on and the journal is WAL.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+from app.config import Database
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,33 +73,17 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-def async_url(database_url: str) -> URL:
-    """Map the seed's URL forms onto SQLAlchemy's async drivers."""
-    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
-    backend = url.get_backend_name()
-    if backend == "postgresql":
-        query = dict(url.query)
-        # libpq's sslmode (Azure's connection strings carry it) is asyncpg's ssl.
-        sslmode = query.pop("sslmode", None)
-        if sslmode is not None and "ssl" not in query:
-            query["ssl"] = sslmode
-        return url.set(drivername="postgresql+asyncpg", query=query)
-    if backend == "sqlite":
-        return url.set(drivername="sqlite+aiosqlite")
-    raise ValueError(f"DATABASE_URL must be postgresql:// or sqlite:///, not {backend}://")
-
-
-def create_engine(
-    database_url: str, *, pool: bool = True, transaction_pooler: bool = False
-) -> AsyncEngine:
-    """The engine for ``database_url``. ``transaction_pooler``: the URL goes through a
-    transaction-mode pooler (PgBouncer), which hands each transaction to whichever server
-    connection is free, so a prepared statement must not outlive its transaction: asyncpg's
-    statement cache and SQLAlchemy's are off, and the statements SQLAlchemy still prepares
-    (it needs their result types) get unique names, so two clients' statements never
-    collide on one server connection."""
-    url = async_url(database_url)
-    if url.get_backend_name() == "sqlite":
+def create_engine(database: Database | str, *, pool: bool = True) -> AsyncEngine:
+    """The engine for ``database`` (a URL is read as ``DATABASE_URL`` is). Through a
+    transaction-mode pooler (PgBouncer, ``database.transaction_pooler``), which hands each
+    transaction to whichever server connection is free, a prepared statement must not
+    outlive its transaction: asyncpg's statement cache and SQLAlchemy's are off, and the
+    statements SQLAlchemy still prepares (it needs their result types) get unique names,
+    so two clients' statements never collide on one server connection."""
+    if isinstance(database, str):
+        database = Database.parse(database)
+    url = database.url
+    if database.kind == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
@@ -109,7 +95,7 @@ def create_engine(
         "hide_parameters": True,
         "connect_args": {"timeout": 5, **_loopback_ssl(url)},
     }
-    if transaction_pooler:
+    if database.transaction_pooler:
         kwargs["connect_args"].update(
             statement_cache_size=0,
             prepared_statement_cache_size=0,

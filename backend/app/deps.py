@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
-from app.auth import repository as users
+from app.auth import service as users
 from app.auth.models import User
 from app.auth.security import TokenClaims, decode_token
 from app.auth.service import check_generation

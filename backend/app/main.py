@@ -53,14 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pooled = settings.database_pooler == "transaction"
-        engine = create_engine(settings.database_url, transaction_pooler=pooled)
+        database = settings.database
+        engine = create_engine(database)
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         app.state.read_sessionmaker = session_factory(
-            read_engine(engine, transaction_pooler=pooled)
+            read_engine(engine, transaction_pooler=database.transaction_pooler)
         )
-        hub = app.state.hub = Hub(app.state.sessionmaker, settings.listen_url, settings.redis_url)
+        hub = app.state.hub = Hub(app.state.sessionmaker, database, settings.redis_url)
         await hub.start()
         log.info(
             "startup", environment=settings.environment, database=engine.url.get_backend_name()

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from app.config import get_settings
+from app.config import Database, get_settings
 from app.db import create_engine
 from app.models import Base
 from app.observability.logging import configure_logging
@@ -26,15 +26,16 @@ if not config.attributes.get("skip_logging"):
 target_metadata = Base.metadata
 
 
-def _database_url() -> str:
-    # The direct URL when there is one: the advisory lock below needs a session, which a
-    # transaction-mode pooler does not keep.
-    return str(config.attributes.get("database_url") or get_settings().listen_url)
+def _database() -> Database:
+    # The direct connection when there is one: the advisory lock below needs a session,
+    # which a transaction-mode pooler does not keep.
+    given = config.attributes.get("database_url")
+    return (Database.parse(str(given)) if given else get_settings().database).direct()
 
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=_database_url(),
+        url=_database().url.render_as_string(hide_password=False),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -67,7 +68,7 @@ def _run(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_engine(_database_url(), pool=False)
+    engine = create_engine(_database(), pool=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

@@ -10,10 +10,40 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import ConfigError, Settings
+from app.config import ConfigError, Database, Settings
 from tests.servers import BACKEND_DIR, BIN_DIR, gunicorn_instance
 
 GOOD_SECRET = "x" * 40
+
+
+def test_the_database_url_is_read_once_into_one_value() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="postgres://u:p@db:5432/it?sslmode=require",
+        database_listen_url="postgresql://u:p@direct:5432/it",
+        database_pooler="transaction",
+    )
+    database = settings.database
+    assert database.kind == "postgresql" and database.transaction_pooler
+    assert database.url.drivername == "postgresql+asyncpg"
+    assert dict(database.url.query) == {"ssl": "require"}
+    assert database.direct_url.host == "direct"
+    assert database.listen_dsn == "postgresql://u:p@direct:5432/it"
+    assert "p@" not in repr(database)  # the password stays out of logs
+    direct = database.direct()
+    assert direct.url.host == "direct" and not direct.transaction_pooler
+    sqlite = Database.parse("sqlite:///./x.db", transaction_pooler=True)
+    assert (sqlite.kind, sqlite.url.drivername) == ("sqlite", "sqlite+aiosqlite")
+    assert sqlite.listen_dsn is None and not sqlite.transaction_pooler
+    assert Database.parse("postgresql://u@h/d?ssl=require").listen_dsn == (
+        "postgresql://u@h/d?sslmode=require"
+    )
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/d", "not a url"])
+def test_a_database_url_that_is_neither_database_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        Database.parse(url)
 
 
 @pytest.mark.parametrize(

@@ -62,3 +62,58 @@ def test_no_module_imports_itself_through_others(monkeypatch: pytest.MonkeyPatch
             if graph.direct_import_exists(importer=package, imported=child):
                 graph.remove_import(importer=package, imported=child)
     assert _circles(graph) == []
+
+
+REPO = BACKEND.parent
+
+
+def _layout() -> list[Path]:
+    """Every path the README's "Layout" names, relative to the repository.
+
+    The layout is an indented tree: a line names one or more paths (before a gap of
+    two spaces or more), then describes them; a line indented as far as the previous
+    line's description continues it. A line naming one directory opens it for the
+    lines indented below it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Layout\n", 1)[1].lstrip("\n")
+    lines = []
+    for line in block.splitlines():
+        if line.strip() and not line.startswith("    "):
+            break
+        lines.append(line[4:])
+    named: list[Path] = []
+    parents: list[tuple[int, Path]] = []  # (indent, directory)
+    description_at = 10**6
+    for line in lines:
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent >= description_at:
+            continue  # the previous line's description goes on
+        names, gap, description = line.strip().partition("  ")
+        description_at = (
+            indent + len(names) + len(gap) + len(description) - len(description.lstrip())
+            if gap
+            else 10**6
+        )
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        parent = parents[-1][1] if parents else Path()
+        tokens = names.split()
+        for token in tokens:
+            named.append(parent / token)
+        if len(tokens) == 1 and tokens[0].endswith("/"):
+            parents.append((indent, parent / tokens[0]))
+    return named
+
+
+def test_the_readme_layout_matches_the_tree() -> None:
+    named = _layout()
+    assert named, "the README has no Layout section"
+    missing = [str(p) for p in named if not (REPO / p).exists()]
+    assert missing == [], f"the README's layout names what does not exist: {missing}"
+    app = BACKEND / "app"
+    packages = {p.parent.relative_to(REPO) for p in app.rglob("__init__.py") if p.parent != app}
+    modules = {p.relative_to(REPO) for p in app.glob("*.py") if p.name != "__init__.py"}
+    unnamed = sorted(str(p) for p in (packages | modules) - set(named))
+    assert unnamed == [], f"the README's layout does not name: {unnamed}"

@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
@@ -86,3 +90,69 @@ def test_alembic_cli_upgrades_concurrently_on_postgresql(pg_url: str) -> None:
         assert sum("Running upgrade  -> 0001" in o for o in outputs) == 1
     finally:
         asyncio.run(drop_pg_database(url))
+
+
+def test_gunicorn_migrates_in_its_master_before_serving(pg_url: str) -> None:
+    """What the container's entrypoint asks for (MIGRATE_ON_START=1): two Gunicorns started
+    at once on one fresh database both serve it at the head revision, one migrating it."""
+    url = asyncio.run(create_pg_database())
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            logs = [Path(tmp) / "a.log", Path(tmp) / "b.log"]
+            env = {"MIGRATE_ON_START": "1"}
+            with ExitStack() as stack:
+                bases = list(
+                    ThreadPoolExecutor(2).map(
+                        lambda log: stack.enter_context(
+                            gunicorn(url, workers=1, env=env, log_path=log)
+                        ),
+                        logs,
+                    )
+                )
+                for base in bases:
+                    assert httpx.get(f"{base}/api/health").json()["database"] == "ok"
+            outputs = [log.read_text() for log in logs]
+        assert sum("Running upgrade  -> 0001" in o for o in outputs) == 1
+        heads = subprocess.run(
+            [str(BIN_DIR / "alembic"), "heads"],
+            cwd=BACKEND_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[0]
+        version = asyncio.run(_alembic_version(url))
+        assert version == heads
+    finally:
+        asyncio.run(drop_pg_database(url))
+
+
+def test_gunicorn_does_not_start_when_migrations_keep_failing() -> None:
+    unreachable = "postgresql://postgres@127.0.0.1:9/nothing"
+    proc = subprocess.run(
+        [str(BIN_DIR / "gunicorn"), "main:app", "--bind", "127.0.0.1:0"],
+        cwd=BACKEND_DIR,
+        env={
+            "PATH": str(BIN_DIR),
+            "DATABASE_URL": unreachable,
+            "JWT_SECRET": "server-test-secret-long-enough-0123456789abcdef",
+            "WEB_CONCURRENCY": "1",
+            "MIGRATE_ON_START": "1",
+            "MIGRATION_ATTEMPTS": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "migrations failed 2 times; not starting" in proc.stdout + proc.stderr
+    assert "Booting worker" not in proc.stdout + proc.stderr
+
+
+async def _alembic_version(url: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return str(await conn.fetchval("SELECT version_num FROM alembic_version"))
+    finally:
+        await conn.close()

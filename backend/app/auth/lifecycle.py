@@ -31,6 +31,7 @@ from app.deps import user_for_token
 from app.encounters import exchange
 from app.encounters import repository as encounters
 from app.encounters.schemas import EventOut
+from app.encounters.state import EncounterState
 from app.errors import Forbidden, InvalidToken
 from app.realtime import revocation
 from app.statblocks import repository as statblocks
@@ -157,7 +158,7 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
             fights.append(
                 {
                     "id": encounter.id,
-                    **exchange.export(encounter),
+                    **exchange.export(EncounterState.model_validate(encounter.state)),
                     "events": [
                         EventOut.model_validate(e, from_attributes=True).model_dump(mode="json")
                         for e in log

@@ -110,3 +110,14 @@ async def save_console_settings(
 ) -> ConsoleSettingsIn:
     await repository.put_settings(session, user_id, chosen.model_dump(mode="json"))
     return chosen
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User | None:
+    """The account, or None when there is none (a token's check, :mod:`app.deps`)."""
+    return await repository.get_user(session, user_id)
+
+
+async def token_generation(session: AsyncSession, user_id: str) -> int | None:
+    """The user's current token generation (None: no such user); a token carrying
+    another one was revoked (:mod:`app.deps` checks it on every request)."""
+    return await repository.token_generation(session, user_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.campaigns import repository, service
+from app.campaigns import service
 from app.campaigns.dependencies import MemberCampaign
 from app.campaigns.models import Campaign
 from app.campaigns.schemas import (
@@ -39,8 +39,8 @@ async def list_campaigns(
     user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[CampaignOut]:
     """Campaigns you own or co-DM, newest first."""
-    items, total = await repository.list_for_member(
-        session, user.id, limit=page.limit, offset=page.offset
+    items, total = await service.list_for_member(
+        session, user, limit=page.limit, offset=page.offset
     )
     return Page(items=[_out(c, user.id) for c in items], total=total)
 
@@ -54,8 +54,7 @@ async def get_campaign(campaign: MemberCampaign, user: CurrentUser) -> CampaignO
 async def update_campaign(
     body: CampaignPatch, campaign: MemberCampaign, user: CurrentUser, session: SessionDep
 ) -> CampaignOut:
-    service.update(campaign, body)
-    await session.flush()
+    await service.update(session, campaign, body)
     return _out(campaign, user.id)
 
 
@@ -77,7 +76,7 @@ async def list_members(campaign: MemberCampaign, session: SessionDep) -> Page[Me
     """The owner first, then the co-DMs by email."""
     members = [
         MemberOut(user_id=u.id, email=u.email, display_name=u.display_name, role=role)
-        for u, role in await repository.members(session, campaign)
+        for u, role in await service.members(session, campaign)
     ]
     return Page(items=members, total=len(members))
 
@@ -110,8 +109,8 @@ async def list_invitations(
 ) -> Page[InvitationOut]:
     """Owner only: the invitations not yet accepted or declined, oldest first."""
     service.require_owner(campaign, user)
-    items, total = await repository.campaign_invitations(
-        session, campaign.id, limit=page.limit, offset=page.offset
+    items, total = await service.pending_invitations(
+        session, campaign, limit=page.limit, offset=page.offset
     )
     return Page(items=[InvitationOut.model_validate(i) for i in items], total=total)
 
@@ -155,9 +154,7 @@ async def my_invitations(
     user: CurrentUser, session: SessionDep, page: PageDep
 ) -> Page[MyInvitationOut]:
     """Invitations to co-DM addressed to your email, oldest first."""
-    rows, total = await repository.invitations_for(
-        session, user.email, limit=page.limit, offset=page.offset
-    )
+    rows, total = await service.invitations_for(session, user, limit=page.limit, offset=page.offset)
     return Page(
         items=[
             MyInvitationOut(

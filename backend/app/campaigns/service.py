@@ -45,12 +45,40 @@ async def create(session: AsyncSession, owner: User, data: CampaignIn) -> Campai
     )
 
 
-def update(campaign: Campaign, data: CampaignPatch) -> Campaign:
+async def list_for_member(
+    session: AsyncSession, user: User, *, limit: int, offset: int
+) -> tuple[list[Campaign], int]:
+    """A page of the campaigns the user owns or co-DMs, and how many there are."""
+    return await repository.list_for_member(session, user.id, limit=limit, offset=offset)
+
+
+async def update(session: AsyncSession, campaign: Campaign, data: CampaignPatch) -> Campaign:
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes)
     for field, value in changes.items():
         setattr(campaign, field, value)
+    await session.flush()
     return campaign
+
+
+async def members(session: AsyncSession, campaign: Campaign) -> list[tuple[User, str]]:
+    """The campaign's DMs with their roles: the owner first, then the co-DMs by email."""
+    return await repository.members(session, campaign)
+
+
+async def pending_invitations(
+    session: AsyncSession, campaign: Campaign, *, limit: int, offset: int
+) -> tuple[list[CampaignInvitation], int]:
+    """A page of the campaign's invitations not yet answered, oldest first."""
+    return await repository.campaign_invitations(session, campaign.id, limit=limit, offset=offset)
+
+
+async def invitations_for(
+    session: AsyncSession, user: User, *, limit: int, offset: int
+) -> tuple[list[tuple[CampaignInvitation, Campaign, User | None]], int]:
+    """A page of the invitations addressed to the user's email, each with its
+    campaign and that campaign's owner, oldest first."""
+    return await repository.invitations_for(session, user.email, limit=limit, offset=offset)
 
 
 class InvitationNotFound(NotFound):

@@ -36,6 +36,12 @@ async def get(session: AsyncSession, campaign_id: str, character_id: str) -> Cha
     return character
 
 
+async def levels(session: AsyncSession, campaign_id: str, ids: list[str]) -> dict[str, int]:
+    """The level of each of the campaign's characters among ``ids`` (a deleted or
+    unknown id is left out)."""
+    return {c.id: c.level for c in await repository.get_many(session, campaign_id, ids)}
+
+
 async def update(
     session: AsyncSession, campaign_id: str, character_id: str, data: CharacterPatch
 ) -> Character:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.characters import repository as characters
+from app.characters import service as characters
 from app.deps import SessionDep
 from app.encounters import service
 from app.encounters.dependencies import MemberEncounter
@@ -44,9 +44,7 @@ async def get_difficulty(
         c for c in state.combatants if c.side == "enemies" and c.kind not in ("character", "lair")
     ]
     linked = [c.character_id for c in pcs if c.character_id]
-    levels = {
-        ch.id: ch.level for ch in await characters.get_many(session, encounter.campaign_id, linked)
-    }
+    levels = await characters.levels(session, encounter.campaign_id, linked)
     party_levels = [levels.get(pc.character_id or "", MIN_LEVEL) for pc in pcs]
     assumed = [pc.id for pc in pcs if (pc.character_id or "") not in levels]
 

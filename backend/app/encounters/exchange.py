@@ -1,7 +1,10 @@
 """Encounters in and out as JSON: our own export, and Improved Initiative's
 saved encounters.
 
-An import makes a new encounter equal to the document: same name, ruleset,
+Pure functions, no I/O: reading a document (:func:`read_document`, which refuses it
+whole before anything is written), the event an import logs (:func:`imported_event`)
+and the export (:func:`export`); :func:`app.encounters.service.import_encounter` does
+the writing. An import makes a new encounter equal to the document: same name, ruleset,
 settings, combatants (with new ids, and every reference to an old id —
 the turn, condition durations — moved to the new one), round, turn and status.
 It is created empty, then one ``encounter_imported`` event brings in the whole
@@ -31,20 +34,12 @@ from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import User
-from app.campaigns.models import Campaign
-from app.characters import repository as characters
-from app.db import utcnow
 from app.encounters import rules
 from app.encounters.combatants import fit_name, from_statblock, new_group_id, new_id
-from app.encounters.models import Encounter
 from app.encounters.rules import MAX_COMBATANTS
 from app.encounters.rules.events import Draft
 from app.encounters.rules.order import refresh_order, turn_units, unit_index
-from app.encounters.schemas import EncounterCreate
-from app.encounters.service import Outcome, create, record, stamp_turn, state_of
 from app.encounters.state import (
     Combatant,
     Condition,
@@ -111,8 +106,8 @@ class ExportDocument(BaseModel):
 # --- export ------------------------------------------------------------------------------
 
 
-def export(encounter: Encounter) -> dict[str, Any]:
-    state = state_of(encounter)
+def export(state: EncounterState) -> dict[str, Any]:
+    """The document ``.../encounters/import`` turns back into an equal encounter."""
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -391,45 +386,17 @@ def read_document(payload: Mapping[str, Any], encounter_id: str) -> tuple[str, E
     return kind, from_improved_initiative(payload, encounter_id)
 
 
-async def import_encounter(
-    session: AsyncSession, *, campaign: Campaign, user: User, payload: Mapping[str, Any]
-) -> Outcome:
-    """A new encounter in ``campaign`` equal to the document, logged as one event."""
-    # Read (and refuse) the whole document before anything is written.
-    kind, imported = read_document(payload, encounter_id="pending")
-    linked = [c.character_id for c in imported.combatants if c.character_id]
-    known = {c.id for c in await characters.get_many(session, campaign.id, linked)}
-    for combatant in imported.combatants:
-        # A character of another campaign is not this campaign's to write HP back to.
-        if combatant.character_id not in known:
-            combatant.character_id = None
-
-    encounter = await create(
-        session,
-        campaign,
-        EncounterCreate(name=imported.name, ruleset=imported.ruleset, settings=imported.settings),
-    )
-    before = state_of(encounter)
+def imported_event(
+    before: EncounterState, imported: EncounterState, kind: str, encounter_id: str
+) -> rules.Event:
+    """The one event that brings ``imported`` (read by :func:`read_document`) into the
+    new, empty encounter ``before``."""
     draft = Draft(before)
-    draft.state = imported.model_copy(update={"id": encounter.id, "version": 0})
+    draft.state = imported.model_copy(update={"id": encounter_id, "version": 0})
     source = "Improved Initiative" if kind == "improved-initiative" else "an export"
     draft.say(
         f"Imported from {source}: {len(imported.combatants)} combatant(s)"
         + (f", round {imported.round}." if imported.status == "active" else ".")
     )
     draft.data.update(format=kind, combatant_ids=[c.id for c in imported.combatants])
-    event = draft.event(IMPORTED_EVENT)
-    after = rules.apply(before, event)
-    stamp_turn(before, after, utcnow())
-    return await record(
-        session,
-        encounter_id=encounter.id,
-        campaign_id=campaign.id,
-        before=before,
-        state_before=encounter.state,
-        version_before=encounter.version,
-        player_seq_before=encounter.player_seq or 0,
-        event=event,
-        after=after,
-        actor_id=user.id,
-    )
+    return draft.event(IMPORTED_EVENT)

@@ -11,6 +11,7 @@ from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUser, SessionDep
 from app.encounters import exchange, service
 from app.encounters.dependencies import MemberEncounter
+from app.encounters.projection import dm_view
 from app.encounters.schemas import EncounterOut
 from app.errors import NotFound, Unauthorized, Unprocessable
 from app.problems import responses as errs
@@ -27,7 +28,7 @@ async def export_encounter(encounter: MemberEncounter, response: Response) -> di
     order, combatants}}``."""
     slug = re.sub(r"[^a-z0-9]+", "-", encounter.name.lower()).strip("-") or "encounter"
     response.headers["Content-Disposition"] = f'attachment; filename="{slug[:60]}.json"'
-    return exchange.export(encounter)
+    return exchange.export(service.state_of(encounter))
 
 
 @campaign_router.post(
@@ -53,8 +54,8 @@ async def import_encounter(
     conditions, initiatives, round, turn and status. Logged as one event that
     ``undo`` can take back. A document that cannot be read is a 422 naming the
     field by its path."""
-    outcome = await exchange.import_encounter(
-        session, campaign=campaign, user=user, payload=payload
+    outcome = await service.import_encounter(
+        session, campaign=campaign, user_id=user.id, payload=payload
     )
     response.headers["ETag"] = f'"{outcome.state.version}"'
-    return EncounterOut.model_validate(service.dm_view(outcome.state, campaign.id))
+    return EncounterOut.model_validate(dm_view(outcome.state, campaign.id))

@@ -1,7 +1,8 @@
-"""The player view: what the table may see of an encounter (docs/api.md, "Redaction
-rules").
+"""What each audience sees of an encounter: the DM's view (:func:`dm_view`, everything
+but the rules' bookkeeping) and the player view, what the table may see (docs/api.md,
+"Redaction rules").
 
-A pure function of the state. The rule is subtraction, never masking: a hidden
+Both are pure functions of the state. The player view's rule is subtraction, never masking: a hidden
 combatant does not exist here at all, so nothing derived from it (the order, the
 turn marker, an initiative group, a condition's duration counted against it) may
 survive either.
@@ -40,6 +41,7 @@ changed, so a watcher learns nothing from the count, order or timing of its fram
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from app.encounters.rules.order import turn_units, unit_index
@@ -182,3 +184,37 @@ def _view(state: EncounterState) -> dict[str, Any]:
         "order": order,
         "combatants": [_combatant(c, views[view_side(c)], visible) for c in shown],
     }
+
+
+# Bookkeeping the rules keep in the stored state that clients never see (the encounter
+# read drops the same keys in SQL: app.encounters.repository.read_view_for_member).
+INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
+INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
+
+
+def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[str, Any]:
+    """The DM's view of an encounter (EncounterOut's shape) from the state or
+    straight from its stored JSON, without re-validating it: reads stay cheap."""
+    raw = state.model_dump(mode="json") if isinstance(state, EncounterState) else state
+    data = {k: v for k, v in raw.items() if k not in INTERNAL_STATE_KEYS}
+    data["combatants"] = [
+        {k: v for k, v in c.items() if k not in INTERNAL_COMBATANT_KEYS} for c in raw["combatants"]
+    ]
+    data["campaign_id"] = campaign_id
+    return data
+
+
+_DM_EXCLUDE: Any = {
+    "turn_history": True,
+    "public_turn_started_at": True,
+    "combatants": {"__all__": set(INTERNAL_COMBATANT_KEYS)},
+}
+
+
+def dm_json(state: EncounterState | dict[str, Any], campaign_id: str) -> str:
+    """``dm_view`` serialised. From a model it is pydantic's own (compiled)
+    serialiser with the campaign id spliced in front: the hot path of every action."""
+    if isinstance(state, EncounterState):
+        body = state.model_dump_json(exclude=_DM_EXCLUDE)
+        return f'{{"campaign_id":{json.dumps(campaign_id)},{body[1:]}'
+    return json.dumps(dm_view(state, campaign_id), separators=(",", ":"))

@@ -29,6 +29,7 @@ from app.auth.models import User
 from app.campaigns.models import Campaign, CampaignMember
 from app.db import utcnow
 from app.encounters.models import Encounter, EncounterEvent
+from app.realtime.publish import change_payload, publisher
 
 
 def _member_filter(user_id: Any) -> Any:
@@ -275,16 +276,15 @@ async def write_event(
     state_before: str,
     state: str,
     summary: tuple[str, str, str],
-    notice: tuple[str, str] | None,
     player_seq: int | None = None,
-) -> bool:
+) -> None:
     """Append the event, store the new state (JSON text; ``summary`` is its status,
     name and ruleset, which have columns of their own; ``player_seq`` the encounter's
-    new one if the players saw the change) and, on
-    PostgreSQL, send ``notice`` (channel, payload; None: the caller announces the change
-    otherwise) with ``pg_notify``, delivered at commit: one statement, one round trip.
-    Returns whether the notice was sent."""
+    new one if the players saw the change) and announce the new version through the
+    session's publisher (:mod:`app.realtime.publish`), delivered at commit. With NOTIFY
+    the ``pg_notify`` rides in the same statement: one statement, one round trip."""
     status, name, ruleset = summary
+    notice = publisher(session).notice(session, change_payload(encounter_id, event["seq"]))
     if session.get_bind().dialect.name == "postgresql":
         channel, payload = notice or ("", "")
         await session.execute(
@@ -308,7 +308,8 @@ async def write_event(
                 **({"channel": channel, "payload": payload} if notice is not None else {}),
             },
         )
-        return notice is not None
+        return
+    # Off PostgreSQL there is no NOTIFY: the notice waits for the commit.
     await append_event(
         session,
         encounter_id=encounter_id,
@@ -316,7 +317,6 @@ async def write_event(
         state_before=json.loads(state_before),
     )
     await save_state(session, encounter_id, json.loads(state), player_seq=player_seq)
-    return False
 
 
 async def append_event(

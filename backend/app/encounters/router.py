@@ -10,10 +10,11 @@ from pydantic import TypeAdapter
 from app.campaigns.dependencies import MemberCampaign
 from app.deps import CurrentUserId, SessionDep, UncheckedClaims
 from app.dice import DiceRoller
-from app.encounters import combatants, repository, service
+from app.encounters import combatants, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
 from app.encounters.dependencies import IfMatch, MemberEncounter
 from app.encounters.models import Encounter, EncounterEvent
+from app.encounters.projection import dm_json, dm_view
 from app.encounters.schemas import (
     ActionResult,
     CombatantCreate,
@@ -50,7 +51,7 @@ ACTION_ERRORS = errs(
 
 def encounter_out(encounter: Encounter, state: EncounterState | None = None) -> EncounterOut:
     current = encounter.state if state is None else state
-    return EncounterOut.model_validate(service.dm_view(current, encounter.campaign_id))
+    return EncounterOut.model_validate(dm_view(current, encounter.campaign_id))
 
 
 def event_out(event: EncounterEvent) -> EventOut:
@@ -73,7 +74,7 @@ def json_response(content: str, version: int, status_code: int = 200) -> Respons
 def result(outcome: service.Outcome, status_code: int = 200) -> Response:
     """An ActionResult: the appended events, the new state and its version."""
     events = _EVENTS.dump_json(outcome.events).decode()
-    state = service.dm_json(outcome.state, outcome.campaign_id)
+    state = dm_json(outcome.state, outcome.campaign_id)
     version = outcome.state.version
     body = f'{{"events":{events},"state":{state},"version":{version}}}'
     return json_response(body, version, status_code)
@@ -92,7 +93,7 @@ async def create_encounter(
 async def list_encounters(
     campaign: MemberCampaign, session: SessionDep, page: PageDep
 ) -> Page[EncounterListItem]:
-    items, total = await repository.list_for_campaign(
+    items, total = await service.list_for_campaign(
         session, campaign.id, limit=page.limit, offset=page.offset
     )
     return Page(
@@ -110,8 +111,7 @@ async def get_encounter(
     encounter_id: str, caller: UncheckedClaims, session: SessionDep
 ) -> Response:
     """The encounter's current state: one stored row, however long its log."""
-    body, version = await service.read(session, encounter_id, caller)
-    return json_response(body, version)
+    return json_response(*await service.read_json(session, encounter_id, caller))
 
 
 @router.patch(
@@ -168,7 +168,7 @@ async def duplicate_encounter(
     event; the original's log is not copied, nor its player view link."""
     outcome = await service.duplicate(session, encounter, actor_id=user_id)
     return json_response(
-        service.dm_json(outcome.state, outcome.campaign_id),
+        dm_json(outcome.state, outcome.campaign_id),
         outcome.state.version,
         status.HTTP_201_CREATED,
     )
@@ -212,7 +212,7 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventPage:
     """The log, in order, each event with a human-readable line."""
-    events = await repository.events_after(session, encounter.id, after, limit)
+    events = await service.events_after(session, encounter.id, after, limit)
     # Sequence numbers run 1..version without gaps: the log holds `version` events.
     return EventPage(
         items=[event_out(e) for e in events], total=encounter.version, version=encounter.version

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +23,16 @@ from app.campaigns.models import Campaign
 from app.characters import repository as characters
 from app.db import utcnow
 from app.dice import Roller
-from app.encounters import repository, rules
+from app.encounters import exchange, repository, rules
 from app.encounters.actions import Action, Redo, RenameEncounter, Undo
 from app.encounters.combatants import new_id, new_tiebreak
-from app.encounters.models import Encounter
-from app.encounters.projection import public_marker, sees_change
+from app.encounters.models import Encounter, EncounterEvent
+from app.encounters.projection import (
+    INTERNAL_COMBATANT_KEYS,
+    INTERNAL_STATE_KEYS,
+    public_marker,
+    sees_change,
+)
 from app.encounters.rules.events import Draft
 from app.encounters.schemas import (
     EncounterCreate,
@@ -36,7 +42,6 @@ from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
 from app.realtime import revocation
-from app.realtime.publish import change_notice, in_transaction, publish_change
 
 
 class EncounterNotFound(NotFound):
@@ -76,6 +81,20 @@ async def get_for_member(session: AsyncSession, encounter_id: str, user_id: str)
     return encounter
 
 
+async def list_for_campaign(
+    session: AsyncSession, campaign_id: str, *, limit: int, offset: int
+) -> tuple[list[Encounter], int]:
+    """A page of the campaign's encounters, newest first, and how many it has."""
+    return await repository.list_for_campaign(session, campaign_id, limit=limit, offset=offset)
+
+
+async def events_after(
+    session: AsyncSession, encounter_id: str, after: int, limit: int
+) -> list[EncounterEvent]:
+    """The encounter's log after ``after``, in order, at most ``limit`` events."""
+    return await repository.events_after(session, encounter_id, after, limit)
+
+
 async def create(session: AsyncSession, campaign: Campaign, data: EncounterCreate) -> Encounter:
     encounter_id = str(uuid.uuid4())
     state = EncounterState(id=encounter_id, name=data.name, ruleset=data.ruleset)
@@ -109,7 +128,9 @@ async def _not_found(session: AsyncSession, encounter_id: str, caller: TokenClai
     return EncounterNotFound(f"No encounter {encounter_id}.")
 
 
-async def read(session: AsyncSession, encounter_id: str, caller: TokenClaims) -> tuple[str, int]:
+async def read_json(
+    session: AsyncSession, encounter_id: str, caller: TokenClaims
+) -> tuple[str, int]:
     """The DM's view of the encounter as JSON, and its version: one statement, which
     also checks the caller's token generation. The stored state is not validated
     again (it was when it was written): it is reshaped as it is."""
@@ -117,8 +138,8 @@ async def read(session: AsyncSession, encounter_id: str, caller: TokenClaims) ->
         session,
         encounter_id,
         caller.user_id,
-        hidden=_INTERNAL_STATE_KEYS,
-        hidden_in_combatants=_INTERNAL_COMBATANT_KEYS,
+        hidden=INTERNAL_STATE_KEYS,
+        hidden_in_combatants=INTERNAL_COMBATANT_KEYS,
     )
     if view is None:
         raise await _not_found(session, encounter_id, caller)
@@ -237,7 +258,8 @@ async def record(
     """Append ``event`` after the encounter's current version and store ``after``
     as its state, in the caller's (locked) transaction. ``before`` is the state as a
     model (``state_before`` as stored): if the players see a difference, the event
-    takes the encounter's next ``player_seq`` (the player stream's frames)."""
+    takes the encounter's next ``player_seq`` (the player stream's frames). The
+    repository announces the new version as it writes it (delivered at commit)."""
     seq = version_before + 1
     player_seq = player_seq_before + 1 if sees_change(before, after) else None
     after.version = seq
@@ -255,18 +277,15 @@ async def record(
         actor_id=actor_id,
         created_at=utcnow(),
     )
-    notified = await repository.write_event(
+    await repository.write_event(
         session,
         encounter_id=encounter_id,
         event=row.model_dump(),
         state_before=state_before if isinstance(state_before, str) else json.dumps(state_before),
         state=state_json,
         summary=(after.status, after.name, after.ruleset),
-        notice=change_notice(encounter_id, seq) if in_transaction(session) else None,
         player_seq=player_seq,
     )
-    if not notified:
-        await publish_change(session, encounter_id, seq)
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
 
 
@@ -310,6 +329,42 @@ async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: st
         event=event,
         after=rules.apply(before, event),
         actor_id=actor_id,
+    )
+
+
+async def import_encounter(
+    session: AsyncSession, *, campaign: Campaign, user_id: str, payload: Mapping[str, Any]
+) -> Outcome:
+    """A new encounter in ``campaign`` equal to the document (the formats:
+    :mod:`app.encounters.exchange`), logged as one event that ``undo`` can take back."""
+    # Read (and refuse) the whole document before anything is written.
+    kind, imported = exchange.read_document(payload, encounter_id="pending")
+    linked = [c.character_id for c in imported.combatants if c.character_id]
+    known = {c.id for c in await characters.get_many(session, campaign.id, linked)}
+    for combatant in imported.combatants:
+        # A character of another campaign is not this campaign's to write HP back to.
+        if combatant.character_id not in known:
+            combatant.character_id = None
+    encounter = await create(
+        session,
+        campaign,
+        EncounterCreate(name=imported.name, ruleset=imported.ruleset, settings=imported.settings),
+    )
+    before = state_of(encounter)
+    event = exchange.imported_event(before, imported, kind, encounter.id)
+    after = rules.apply(before, event)
+    stamp_turn(before, after, utcnow())
+    return await record(
+        session,
+        encounter_id=encounter.id,
+        campaign_id=campaign.id,
+        before=before,
+        state_before=encounter.state,
+        version_before=encounter.version,
+        player_seq_before=encounter.player_seq or 0,
+        event=event,
+        after=after,
+        actor_id=user_id,
     )
 
 
@@ -408,36 +463,3 @@ async def _replay_write_back(
         if which == "after"
         else [{**e, "before": e["after"], "after": e["before"]} for e in entries]
     )
-
-
-# Bookkeeping the rules keep in the stored state that clients never see.
-_INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
-_INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
-
-
-def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[str, Any]:
-    """The DM's view of an encounter (EncounterOut's shape) from the state or
-    straight from its stored JSON, without re-validating it: reads stay cheap."""
-    raw = state.model_dump(mode="json") if isinstance(state, EncounterState) else state
-    data = {k: v for k, v in raw.items() if k not in _INTERNAL_STATE_KEYS}
-    data["combatants"] = [
-        {k: v for k, v in c.items() if k not in _INTERNAL_COMBATANT_KEYS} for c in raw["combatants"]
-    ]
-    data["campaign_id"] = campaign_id
-    return data
-
-
-_DM_EXCLUDE: Any = {
-    "turn_history": True,
-    "public_turn_started_at": True,
-    "combatants": {"__all__": set(_INTERNAL_COMBATANT_KEYS)},
-}
-
-
-def dm_json(state: EncounterState | dict[str, Any], campaign_id: str) -> str:
-    """``dm_view`` serialised. From a model it is pydantic's own (compiled)
-    serialiser with the campaign id spliced in front: the hot path of every action."""
-    if isinstance(state, EncounterState):
-        body = state.model_dump_json(exclude=_DM_EXCLUDE)
-        return f'{{"campaign_id":{json.dumps(campaign_id)},{body[1:]}'
-    return json.dumps(dm_view(state, campaign_id), separators=(",", ":"))

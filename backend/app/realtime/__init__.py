@@ -1,7 +1,8 @@
 """Live streams of encounters: the DM's full view and the players' redacted one.
 
-A change is committed by :func:`app.encounters.service.perform`, which calls
-:func:`app.realtime.publish.publish_change` inside the action's transaction. On
+A change is committed by :func:`app.encounters.service.perform`, whose write
+(:func:`app.encounters.repository.write_event`) announces the new version through the
+session's :class:`app.realtime.publish.Publisher` inside the action's transaction. On
 PostgreSQL that is a ``pg_notify`` (delivered at commit, never on rollback) which every
 worker of every machine receives on its one LISTEN connection
 (:mod:`app.realtime.listener`); on SQLite (one worker) the session hands it to the

@@ -23,8 +23,7 @@ from typing import Any, Literal
 
 from pydantic_core import to_json
 
-from app.encounters.projection import player_view
-from app.encounters.service import dm_json
+from app.encounters.projection import dm_json, player_view
 from app.encounters.state import EncounterState
 from app.realtime.repository import LoggedEvent
 

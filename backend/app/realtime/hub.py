@@ -50,12 +50,13 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket
 
+from app.config import Database
 from app.observability import metrics
 from app.observability.logging import get_logger
 from app.realtime import publish
 from app.realtime import repository as repo
 from app.realtime.frames import AUDIENCES, PING, Audience, Frame
-from app.realtime.listener import Listener, NotConnected, listen_dsn
+from app.realtime.listener import Listener, NotConnected
 from app.realtime.publish import Change, Notice, Revocation
 from app.realtime.transport import RedisFanout
 
@@ -577,11 +578,11 @@ class Hub:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
-        database_url: str,
+        database: Database,
         redis_url: str | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
-        self.database_url = database_url
+        self.database = database
         self.redis_url = redis_url
         self.channels: dict[str, Channel] = {}
         self._revocations: deque[tuple[float, Revocation]] = deque()
@@ -596,10 +597,10 @@ class Hub:
                 self.redis_url, on_payload=self._on_payload, on_connected=self._reconnected
             )
         publish.install(self.sessionmaker, self, sender=self._fanout)
-        if self.database_url.startswith(("postgresql", "postgres:")):
+        if self.database.listen_dsn is not None:  # PostgreSQL
             notify = self._fanout is None  # else the connection only reads
             self._listener = Listener(
-                listen_dsn(self.database_url),
+                self.database.listen_dsn,
                 on_payload=self._on_payload if notify else _ignore,
                 on_connected=self._reconnected if notify else _nothing,
             )

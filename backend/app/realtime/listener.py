@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.engine import make_url
 
 from app.observability.logging import get_logger
 from app.realtime.publish import CHANNEL
@@ -37,17 +36,6 @@ T = TypeVar("T")
 
 class NotConnected(Exception):
     """The listener has no connection right now (it is reconnecting)."""
-
-
-def listen_dsn(database_url: str) -> str:
-    """A libpq-style DSN for asyncpg from ``DATABASE_URL`` (any driver suffix dropped,
-    SQLAlchemy's ``ssl=`` spelt as libpq's ``sslmode=``, which asyncpg understands)."""
-    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
-    query = dict(url.query)
-    ssl = query.pop("ssl", None)
-    if ssl is not None and "sslmode" not in query:
-        query["sslmode"] = ssl
-    return url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
 
 
 def _setter(event: asyncio.Event) -> Callable[[Any], None]:

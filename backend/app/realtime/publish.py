@@ -1,12 +1,21 @@
-"""Announcing a committed change to every live subscriber.
+"""Announcing a committed change to every live subscriber: one :class:`Publisher`.
 
-Called inside the transaction that makes the change. On PostgreSQL it is a
-``pg_notify`` on :data:`CHANNEL`, which PostgreSQL delivers to every listening worker
-when the transaction commits and drops if it rolls back. On SQLite (one worker) the
-session keeps the notice and hands it to the in-process hub after its commit, which
-gives the same guarantee. With ``REDIS_URL`` the session keeps it too and, after its
-commit, hands it to the Redis transport (:mod:`app.realtime.transport`), which publishes
-it to every worker.
+Every announcement goes through the session's publisher (:func:`publisher`), called
+inside the transaction that makes the change; none reaches anyone unless and until
+that transaction commits. How it travels is the publisher's business alone:
+
+- PostgreSQL without ``REDIS_URL``: a ``pg_notify`` on :data:`CHANNEL`, sent inside
+  the transaction, which PostgreSQL delivers to every listening worker when it commits
+  and drops if it rolls back. A writer may carry it in its own statement
+  (:meth:`Publisher.notice`: the action path's one round trip).
+- ``REDIS_URL``: the session keeps the notice and, after its commit, hands it to the
+  :class:`Sender` (the Redis transport, :mod:`app.realtime.transport`), which publishes
+  it to every worker.
+- SQLite (one worker): the session keeps the notice and hands it to the in-process hub
+  after its commit.
+
+:func:`install` gives a sessionmaker's sessions the hub's publisher; a session without
+one (a script, a test's own sessionmaker) still notifies on PostgreSQL.
 
 The payload is small JSON:
 
@@ -28,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 CHANNEL = "encounter_changes"
-HUB_KEY = "realtime.hub"
 _PENDING_KEY = "realtime.pending"
 
 RevocationKind = Literal["user", "member", "campaign", "encounter"]
@@ -66,30 +74,71 @@ class Sender(Protocol):
     def send(self, payload: str) -> None: ...
 
 
-SENDER_KEY = "realtime.sender"
+class Publisher:
+    """The one way this process announces a change (see the module's docstring):
+    ``sender`` publishes after commit (Redis), else ``hub`` takes notices in-process
+    after commit (SQLite), else (PostgreSQL) ``pg_notify`` inside the transaction."""
+
+    __slots__ = ("hub", "sender")
+
+    def __init__(self, hub: Notifiable | None = None, sender: Sender | None = None) -> None:
+        self.hub = hub
+        self.sender = sender
+
+    def _notifies(self, session: AsyncSession) -> bool:
+        return self.sender is None and session.get_bind().dialect.name == "postgresql"
+
+    def notice(self, session: AsyncSession, payload: dict[str, Any]) -> tuple[str, str] | None:
+        """Announce ``payload``, for a writer that can send a ``pg_notify`` in its own
+        statement: (channel, payload) when it must (NOTIFY), else None (the notice
+        waits for the commit)."""
+        if self._notifies(session):
+            return CHANNEL, _dumps(payload)
+        self._keep(session, payload)
+        return None
+
+    async def announce(self, session: AsyncSession, payload: dict[str, Any]) -> None:
+        """Announce ``payload`` (delivered when the transaction commits)."""
+        if self._notifies(session):
+            await session.execute(select(func.pg_notify(CHANNEL, _dumps(payload))))
+        else:
+            self._keep(session, payload)
+
+    def _keep(self, session: AsyncSession, payload: dict[str, Any]) -> None:
+        if self.sender is not None or self.hub is not None:
+            session.info.setdefault(_PENDING_KEY, []).append(payload)
+
+    def committed(self, pending: list[dict[str, Any]]) -> None:
+        """Hand on what a committed transaction announced."""
+        if self.sender is not None:
+            for payload in pending:
+                self.sender.send(_dumps(payload))
+        elif self.hub is not None:
+            for payload in pending:
+                notice = decode(payload)
+                if notice is not None:
+                    self.hub.deliver(notice)
 
 
-def in_transaction(session: AsyncSession) -> bool:
-    """Whether notices travel inside the transaction (PostgreSQL NOTIFY): a writer may
-    then put the ``pg_notify`` in its own statement (:func:`change_notice`)."""
-    return SENDER_KEY not in session.info and session.get_bind().dialect.name == "postgresql"
+_PUBLISHER_KEY = "realtime.publisher"
+_NOTIFY_ONLY = Publisher()
 
 
-def change_notice(encounter_id: str, version: int) -> tuple[str, str]:
-    """(channel, payload) announcing a new version; for writers that send the
-    ``pg_notify`` in the same statement as the change itself."""
-    return CHANNEL, _dumps({"e": encounter_id, "v": version})
+def publisher(session: AsyncSession) -> Publisher:
+    """The session's publisher (:func:`install`); without one, NOTIFY on PostgreSQL."""
+    found: Publisher | None = session.info.get(_PUBLISHER_KEY)
+    return _NOTIFY_ONLY if found is None else found
 
 
-async def publish_change(session: AsyncSession, encounter_id: str, version: int) -> None:
-    """The encounter reached ``version`` (delivered when the transaction commits)."""
-    await _publish(session, {"e": encounter_id, "v": version})
+def change_payload(encounter_id: str, version: int) -> dict[str, Any]:
+    """The notice that the encounter reached ``version``."""
+    return {"e": encounter_id, "v": version}
 
 
 async def publish_share_change(session: AsyncSession, encounter_id: str) -> None:
     """The encounter's player-view token was rotated or revoked: sockets opened with the
     old one are closed, in every worker."""
-    await _publish(session, {"e": encounter_id, "s": 1})
+    await publisher(session).announce(session, {"e": encounter_id, "s": 1})
 
 
 async def publish_revocation(session: AsyncSession, revocation: Revocation) -> None:
@@ -102,19 +151,11 @@ async def publish_revocation(session: AsyncSession, revocation: Revocation) -> N
     ):
         if value is not None:
             payload[key] = value
-    await _publish(session, payload)
+    await publisher(session).announce(session, payload)
 
 
 def _dumps(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"))
-
-
-async def _publish(session: AsyncSession, payload: dict[str, Any]) -> None:
-    if in_transaction(session):
-        await session.execute(select(func.pg_notify(CHANNEL, _dumps(payload))))
-        return
-    if HUB_KEY in session.info or SENDER_KEY in session.info:
-        session.info.setdefault(_PENDING_KEY, []).append(payload)
 
 
 def _str(data: dict[str, Any], key: str) -> str | None:
@@ -151,34 +192,23 @@ def parse(payload: str) -> Notice | None:
 
 def install(
     sessionmaker: async_sessionmaker[AsyncSession], hub: Notifiable, sender: Sender | None = None
-) -> None:
-    """Give every session of ``sessionmaker`` the hub that in-process notices go to, or
-    the ``sender`` (Redis) that publishes them after commit for every worker."""
-    info: dict[str, Any] = {HUB_KEY: hub}
-    if sender is not None:
-        info[SENDER_KEY] = sender
-    sessionmaker.configure(info=info)
+) -> Publisher:
+    """Give every session of ``sessionmaker`` one publisher: notices go to ``hub``
+    in-process, or to ``sender`` (Redis), which publishes them after commit for every
+    worker, or (PostgreSQL without a sender) out with ``pg_notify``."""
+    made = Publisher(hub, sender)
+    sessionmaker.configure(info={_PUBLISHER_KEY: made})
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
+    return made
 
 
 def _after_commit(session: Session) -> None:
     pending: list[dict[str, Any]] | None = session.info.pop(_PENDING_KEY, None)
-    if not pending:
-        return
-    sender: Sender | None = session.info.get(SENDER_KEY)
-    if sender is not None:
-        for payload in pending:
-            sender.send(_dumps(payload))
-        return
-    hub: Notifiable | None = session.info.get(HUB_KEY)
-    if hub is None:
-        return
-    for payload in pending:
-        notice = decode(payload)
-        if notice is not None:
-            hub.deliver(notice)
+    found: Publisher | None = session.info.get(_PUBLISHER_KEY)
+    if pending and found is not None:
+        found.committed(pending)
 
 
 def _after_rollback(session: Session) -> None:

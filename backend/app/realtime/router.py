@@ -28,7 +28,6 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.config import Settings
 from app.deps import SessionDep, user_for_token
-from app.encounters import repository as encounters
 from app.encounters.dependencies import MemberEncounter
 from app.errors import AppError, NotFound, Unauthorized
 from app.observability import metrics
@@ -205,7 +204,7 @@ async def _dm_of(websocket: WebSocket, encounter_id: str, token: str) -> tuple[s
             user = await user_for_token(session, settings, token)
         except AppError:
             return CLOSE_UNAUTHENTICATED
-        if await encounters.get_for_member(session, encounter_id, user.id) is None:
+        if not await sharing.dm_may_watch(session, encounter_id, user.id):
             return CLOSE_GONE
     return user.id, user.token_generation
 

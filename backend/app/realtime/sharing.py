@@ -1,4 +1,5 @@
-"""Player-view links: an unguessable token whose SHA-256 alone is stored.
+"""Who may watch an encounter live: its DMs (:func:`dm_may_watch`), and whoever holds
+its player-view link, an unguessable token whose SHA-256 alone is stored.
 
 A link has its own sequence of what the players saw change (``seq``,
 :mod:`app.encounters.projection`), starting at 0 when it is made: nothing the players
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.encounters import repository as encounters
 from app.encounters.models import Encounter
 from app.encounters.projection import player_view
-from app.encounters.service import state_of
+from app.encounters.state import EncounterState
 from app.errors import NotFound
 from app.realtime import repository
 from app.realtime.publish import publish_share_change
@@ -73,12 +74,21 @@ async def shared_encounter(session: AsyncSession, token: str) -> Encounter:
 async def public_state(session: AsyncSession, token: str) -> dict[str, Any]:
     """The player view now, at the link's own sequence number."""
     encounter = await shared_encounter(session, token)
-    return player_view(state_of(encounter), link_seq(encounter.player_seq, encounter.share_seq))
+    return player_view(
+        EncounterState.model_validate(encounter.state),
+        link_seq(encounter.player_seq, encounter.share_seq),
+    )
 
 
 def link_seq(player_seq: int, share_seq: int | None) -> int:
     """The player-view link's own count of changes the players saw since it was made."""
     return player_seq - (share_seq or 0)
+
+
+async def dm_may_watch(session: AsyncSession, encounter_id: str, user_id: str) -> bool:
+    """Whether the user DMs the encounter's campaign (the DM stream's check; the
+    players' is :func:`shared_encounter_id`)."""
+    return await encounters.get_for_member(session, encounter_id, user_id) is not None
 
 
 async def shared_encounter_id(session: AsyncSession, token: str) -> str | None:

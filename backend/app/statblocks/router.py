@@ -18,7 +18,7 @@ from app.encounters.service import state_of
 from app.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from app.pagination import Page, PageDep
 from app.problems import responses as errs
-from app.statblocks import repository, service
+from app.statblocks import service
 from app.statblocks.importers import StatBlockImportError, import_statblock
 from app.statblocks.models import StatBlock
 from app.statblocks.schemas import Size, StatBlockData, StatBlockIn, cr_label
@@ -69,7 +69,7 @@ class StatBlockOut(StatBlockData):
     updated_at: dt.datetime
 
 
-def summary_of(found: repository.Summary) -> StatBlockSummary:
+def summary_of(found: service.Summary) -> StatBlockSummary:
     fields = {**asdict(found), "alignment": found.alignment or ""}
     return StatBlockSummary.model_validate({**fields, "cr": cr_label(found.challenge_rating)})
 
@@ -130,8 +130,8 @@ def search_params(
     ] = None,
     size: Annotated[Size | None, Query()] = None,
     source: Annotated[Source | None, Query(description="Only the SRD or only homebrew.")] = None,
-) -> repository.Search:
-    return repository.Search(
+) -> service.Search:
+    return service.Search(
         text=q.strip() if q and q.strip() else None,
         cr_min=_challenge("cr_min", cr_min),
         cr_max=_challenge("cr_max", cr_max),
@@ -141,7 +141,7 @@ def search_params(
     )
 
 
-SearchDep = Annotated[repository.Search, Depends(search_params)]
+SearchDep = Annotated[service.Search, Depends(search_params)]
 
 
 @router.get("", response_model=Page[StatBlockSummary], responses=LIST_ERRORS)
@@ -229,7 +229,7 @@ async def shared_statblocks(
     campaign: MemberCampaign, session: SessionDep, page: PageDep
 ) -> Page[StatBlockSummary]:
     """The homebrew its DMs share with this campaign (any DM may field these here)."""
-    items, total = await repository.shared_with(
+    items, total = await service.shared_with(
         session, campaign.id, limit=page.limit, offset=page.offset
     )
     return Page(items=[summary_of(b) for b in items], total=total)

@@ -19,6 +19,8 @@ from app.auth.models import User
 from app.errors import Forbidden, NotFound, Unprocessable
 from app.statblocks import matching, repository
 from app.statblocks.models import StatBlock
+from app.statblocks.repository import Search as Search
+from app.statblocks.repository import Summary as Summary
 from app.statblocks.schemas import (
     StatBlockData,
     StatBlockIn,
@@ -46,8 +48,8 @@ _DERIVED: Final[dict[str, tuple[str, ...]]] = {
 
 
 async def search(
-    session: AsyncSession, user_id: str, search: repository.Search, *, limit: int, offset: int
-) -> tuple[list[repository.Summary], int]:
+    session: AsyncSession, user_id: str, search: Search, *, limit: int, offset: int
+) -> tuple[list[Summary], int]:
     """The SRD and the user's homebrew matching ``search``, best first, with the
     number of matches. Text with a word of four letters or more also finds near
     misses (:mod:`app.statblocks.matching`), after every name that holds the text;
@@ -57,6 +59,13 @@ async def search(
     names = await repository.names(session, user_id, search, matching.pieces(search.text))
     ranked = matching.rank(search.text, names)
     return await repository.summaries(session, ranked[offset : offset + limit]), len(ranked)
+
+
+async def shared_with(
+    session: AsyncSession, campaign_id: str, *, limit: int, offset: int
+) -> tuple[list[Summary], int]:
+    """The homebrew the campaign's current DMs share with it, by name, and how many."""
+    return await repository.shared_with(session, campaign_id, limit=limit, offset=offset)
 
 
 def data_of(block: StatBlock) -> StatBlockData:

@@ -259,11 +259,23 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     await goblin1.get_by_role("button", name="Stat block of Goblin 1").click()
     block = dm.get_by_role("article", name="Goblin stat block")
     await expect(block).to_contain_text("Nimble Escape")
+    newest = await dm.locator("#log > li").first.inner_text()
     await block.get_by_role("button", name="+4 to hit, Scimitar").click()
-    await expect(dm.locator(".last-roll")).to_contain_text("Scimitar: to hit")
+    await expect(dm.locator(".last-roll")).to_contain_text("Goblin 1 Scimitar: to hit")
+    # The roll goes into the log, which stays in sight under the block, above the event
+    # that was the newest when it was rolled.
+    rolled = dm.locator("#log > li").first
+    await expect(rolled).to_have_class("roll")
+    await expect(rolled).to_contain_text(re.compile(r"Goblin 1 Scimitar: to hit — 1d20 .*= \d+"))
+    await expect(rolled).to_be_in_viewport()
+    assert await dm.locator("#log > li").nth(1).inner_text() == newest
+    await block.get_by_role("button", name=re.compile(r"^1d6 \+ 2, Scimitar")).click()
+    await expect(dm.locator("#log > li.roll")).to_have_count(2)
+    await expect(dm.locator("#log > li").first).to_contain_text("Goblin 1 Scimitar: 1d6+2")
     assert not await axe_violations(dm), await axe_violations(dm)
     await dm.screenshot(path=str(SCREENSHOTS / "console-statblock-1280.png"))
-    await dm.get_by_role("button", name="← Log").click()
+    await dm.get_by_role("button", name="Close the stat block").click()
+    await expect(block).to_have_count(0)
 
     # The DM's player-view options: no round counter, a turn timer.
     if view_options_ok:
@@ -291,6 +303,8 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     )
     await expect(aria_dealt).to_have_text("8")
     await expect(table.locator("#play-turn")).to_have_text("Combat is over.", timeout=TABLE_MS)
+    # Nothing to hit once it is over: the hot path goes (Undo stays, for the end itself).
+    await expect(dm.get_by_label("Amount", exact=True)).to_have_count(0)
     await dm.screenshot(path=str(SCREENSHOTS / "console-summary-1280.png"))
 
     # The hidden ones never reached the table, not even in a socket frame.

@@ -85,12 +85,6 @@ def test_every_script_is_a_module_that_exists() -> None:
             assert "innerHTML" not in text, script.name
 
 
-def test_no_console_module_is_over_400_lines() -> None:
-    for script in (STATIC_DIR / "js").rglob("*.js"):
-        lines = len(script.read_text().splitlines())
-        assert lines <= 400, f"{script.relative_to(STATIC_DIR)}: {lines} lines"
-
-
 def test_the_vendored_libraries_keep_their_licences() -> None:
     vendor = STATIC_DIR / "vendor"
     for name in ("preact", "htm", "preact-signals", "preact-signals-core"):

@@ -38,7 +38,7 @@ function Dialog() {
 
 function TopBar() {
   const user = store.user.value;
-  const state = store.encounter.value;
+  const state = store.encounterId.value;
   const combat = store.combatMode.value;
   const open = (kind) => () => store.openDialog({ kind });
   return html`<header class="topbar">
@@ -46,8 +46,8 @@ function TopBar() {
     <h1 class="app-name">Initiative Tracker</h1>
     <nav class="top-actions" aria-label="Console">
       ${state && html`<button type="button" class="btn small" aria-pressed=${String(combat)}
-        onClick=${() => store.setCombatMode(!combat)}>${combat ? "Build" : "Combat mode"}</button>
-        <button type="button" class="btn small" aria-label="Encounter settings" onClick=${open("settings")}><span class="long">Encounter </span>settings</button>
+        onClick=${() => store.setCombatMode(!combat)}>${combat ? "Build" : html`Combat<span class="long"> mode</span>`}</button>
+        <button type="button" class="btn small" aria-label="Encounter settings" onClick=${open("settings")}><span class="long">Encounter settings</span><span class="brief">Settings</span></button>
         <button type="button" class="btn small" aria-label="Share player view" onClick=${open("share")}>Share<span class="long"> player view</span></button>`}
       <button type="button" class="btn small ghost" aria-label="Your settings" onClick=${open("prefs")}>⚙</button>
       <button type="button" class="btn small ghost" aria-label="Keyboard shortcuts" onClick=${open("keys")}>?</button>
@@ -66,9 +66,11 @@ function Welcome() {
 }
 
 function Console() {
-  const state = store.encounter.value;
+  const state = store.encounterId.value;
   const combat = store.combatMode.value && state;
-  const side = store.panel.value === "statblock" && store.statblock.value ? html`<${StatblockPanel} />` : state ? html`<${Log} />` : null;
+  // A stat block sits above the log, never instead of it: its rolls land in the log.
+  const block = store.panel.value === "statblock" && store.statblock.value;
+  const side = block ? html`<${StatblockPanel} />${state && html`<${Log} />`}` : state ? html`<${Log} />` : null;
   return html`<a class="skip-link" href="#main">Skip to the tracker</a>
     <${TopBar} />
     <div class=${`layout${combat ? " combat" : ""}${side ? "" : " no-side"}`}>
@@ -76,7 +78,7 @@ function Console() {
         <${Campaigns} /><${Encounters} /><${Characters} /><${Builder} />
       </aside>`}
       <main id="main" class="main" tabindex="-1">${state ? html`<${Tracker} />` : html`<${Welcome} />`}</main>
-      ${side && html`<aside class="side-panel" aria-label="Log and stat blocks">${side}</aside>`}
+      ${side && html`<aside class=${`side-panel${block && state ? " stacked" : ""}`} aria-label="Log and stat blocks">${side}</aside>`}
     </div>`;
 }
 

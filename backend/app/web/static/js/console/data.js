@@ -1,9 +1,11 @@
-// Session, campaigns, characters, encounter list and user settings: the API calls that
-// feed the store outside of combat.
+// Session, campaigns, the encounter list and user settings: the API calls that feed the
+// store outside of combat (the campaign's characters are roster.js's, the open encounter
+// encounter.js's).
 
 import { ApiError, api, session, whenUnauthorized } from "../api.js";
 import * as store from "./store.js";
 import { closeLive, openEncounterById } from "./encounter.js";
+import { loadCharacters } from "./roster.js";
 
 const LOCAL_PREFS = "initiative.prefs";
 
@@ -129,26 +131,6 @@ export async function chooseCampaign(id) {
   store.chooseCampaign(id);
   await Promise.all([loadCharacters(), loadEncounters()]);
   writeHash();
-}
-
-export async function loadCharacters() {
-  const id = store.campaignId.value;
-  store.setCharacters((await api(`/api/campaigns/${id}/characters?limit=200`)).items);
-}
-
-export async function saveCharacter(body, characterId = null) {
-  const base = `/api/campaigns/${store.campaignId.value}/characters`;
-  const saved = characterId
-    ? await api(`${base}/${characterId}`, { method: "PATCH", body })
-    : await api(base, { method: "POST", body });
-  await loadCharacters();
-  return saved;
-}
-
-export async function deleteCharacter(character) {
-  await api(`/api/campaigns/${store.campaignId.value}/characters/${character.id}`, { method: "DELETE" });
-  await loadCharacters();
-  store.toast(`${character.name} left the campaign.`);
 }
 
 export async function loadEncounters() {

@@ -4,7 +4,7 @@
 import { ApiError, api, session, socketUrl } from "../api.js";
 import { LiveStream } from "../live.js";
 import * as store from "./store.js";
-import { loadCharacters } from "./data.js";
+import { loadCharacters } from "./roster.js";
 
 // --- the DM stream ---------------------------------------------------------------------------
 const stream = new LiveStream(

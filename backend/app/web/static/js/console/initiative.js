@@ -10,6 +10,8 @@ import { Modal } from "./dialogs.js";
 export function InitiativePrompt() {
   const state = store.encounter.value;
   if (!state) return null;
+  // In the order they joined, whatever their rolls: the Tab order never moves under the DM.
+  // defaultValue, not value: a frame from the stream must not wipe what is being typed.
   const pcs = state.combatants.filter((c) => c.kind === "character");
   const planning = state.status === "planning";
   const submit = guard(async (event) => {
@@ -47,7 +49,7 @@ export function InitiativePrompt() {
         ${pcs.map(
           (pc, i) => html`<label key=${pc.id}>${pc.name}
             <input name=${`pc-${pc.id}`} type="number" inputmode="numeric" min="-20" max="100"
-              value=${pc.initiative ?? ""} aria-label=${`${pc.name}'s initiative roll`} autofocus=${i === 0} /></label>`,
+              defaultValue=${pc.initiative ?? ""} aria-label=${`${pc.name}'s initiative roll`} autofocus=${i === 0} /></label>`,
         )}
       </fieldset>`}
       <div class="inline-form">

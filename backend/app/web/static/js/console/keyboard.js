@@ -51,7 +51,7 @@ const RUN = {
   initiative: openInitiative,
   statblock: () => {
     const block = store.targets.value.find((c) => c.statblock_id);
-    if (block) store.showStatblock(block.statblock_id);
+    if (block) store.showStatblock(block.statblock_id, { who: block.name });
   },
   undo,
   redo,

@@ -66,6 +66,13 @@ function Menu({ c, status }) {
   const [spell, setSpell] = useState("");
   const active = status === "active";
   const update = (patch) => guard(() => act({ type: "update_combatant", combatant_id: c.id, ...patch }));
+  const setAc = guard(async (event) => {
+    event.preventDefault();
+    const raw = event.currentTarget.elements.ac.value.trim();
+    const ac = raw === "" ? null : Number(raw);
+    if (ac === c.ac) return;
+    await act({ type: "update_combatant", combatant_id: c.id, ac });
+  });
   const concentrate = guard(async (event) => {
     event.preventDefault();
     if (!spell.trim()) return;
@@ -92,7 +99,7 @@ function Menu({ c, status }) {
         ${c.status === "delayed" && html`<button type="button" class="btn small" aria-label=${`Resume ${c.name} now`}
           onClick=${guard(() => act({ type: "resume", combatant_id: c.id }))}>Resume now</button>`}
         ${c.statblock_id && html`<button type="button" class="btn small" aria-label=${`Stat block of ${c.name}`}
-          onClick=${() => store.showStatblock(c.statblock_id)}>Stat block</button>`}
+          onClick=${() => store.showStatblock(c.statblock_id, { who: c.name })}>Stat block</button>`}
         ${c.kind !== "character" && c.hp === 0 && html`<button type="button" class="btn small"
           aria-label=${c.status === "dead" ? `Mark ${c.name} down, not dead` : `Mark ${c.name} dead`}
           onClick=${guard(() => act({ type: "set_dead", combatant_id: c.id, dead: c.status !== "dead" }))}>
@@ -112,6 +119,11 @@ function Menu({ c, status }) {
             ${d.kind} to ${d.text}</label>`,
         )}
       </fieldset>`}
+      <form class="inline-form" onSubmit=${setAc}>
+        <label>Armour class <input name="ac" class="ac-box" type="number" min="0" max="100" inputmode="numeric"
+          defaultValue=${c.ac ?? ""} aria-label=${`Armour class of ${c.name}`} /></label>
+        <button type="submit" class="btn small">Set AC</button>
+      </form>
       <div class="inline-form">
         <label>Side <select value=${c.side || (c.kind === "character" ? "party" : "enemies")} aria-label=${`Side of ${c.name}`}
           onChange=${(e) => update({ side: e.currentTarget.value })()}>
@@ -125,15 +137,36 @@ function Menu({ c, status }) {
   </details>`;
 }
 
+const WHOLE = /^-?\d{1,4}$/;
+
+/** The row's initiative box: Enter (or leaving it) sends what was typed, and the box keeps
+ * the focus while the order re-sorts around it (the tracker puts it back; see tracker.js).
+ * A text box, not type=number: no spinner to squeeze "25" on a phone, and a caret to keep. */
 function Initiative({ c }) {
-  const send = guard(async (event) => {
-    const value = event.currentTarget.value.trim();
-    if (value === "" || Number(value) === c.initiative) return;
-    await act({ type: "set_initiative", combatant_id: c.id, initiative: Number(value) });
+  const send = guard(async (box) => {
+    const value = box.value.trim();
+    if (value === "" || value === box.dataset.sent) return;
+    if (!WHOLE.test(value)) {
+      box.value = c.initiative ?? "";
+      store.toast("Initiative is a whole number.", { kind: "error" });
+      return;
+    }
+    if (Number(value) === c.initiative) return;
+    box.dataset.sent = value; // Enter, then leaving the box, sends it once
+    try {
+      await act({ type: "set_initiative", combatant_id: c.id, initiative: Number(value) });
+    } finally {
+      delete box.dataset.sent;
+    }
   });
-  return html`<input class="init" type="number" inputmode="numeric" min="-100" max="1000"
-    value=${c.initiative ?? ""} aria-label=${`Initiative of ${c.name}`} onChange=${send}
-    onKeyDown=${(e) => e.key === "Enter" && e.currentTarget.blur()} />`;
+  const onKeyDown = (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    send(e.currentTarget);
+  };
+  return html`<input class="init" type="text" inputmode="numeric" autocomplete="off" maxlength="5"
+    value=${c.initiative ?? ""} aria-label=${`Initiative of ${c.name}`}
+    onChange=${(e) => send(e.currentTarget)} onKeyDown=${onKeyDown} />`;
 }
 
 function RowView({ c, status, isTurn, selected, cursor }) {
@@ -149,9 +182,9 @@ function RowView({ c, status, isTurn, selected, cursor }) {
     <${Initiative} c=${c} />
     <button type="button" class="who" aria-pressed=${String(selected)} aria-label=${`Select ${c.name}`}
       onClick=${(e) => store.select(c.id, { toggle: e.ctrlKey || e.metaKey, range: e.shiftKey })}>
-      <span class="name">${c.name}</span>
+      <span class="name" title=${c.name}>${c.name}</span>
       ${c.alias && html`<span class="alias muted small">“${c.alias}”</span>`}
-      ${c.ac !== null && c.ac !== undefined && html`<span class="who-ac muted">AC ${c.ac}</span>`}
+      <span class="who-ac muted">AC ${c.ac ?? "—"}</span>
     </button>
     <span class="tags">
       ${c.kind === "character" ? html`<span class="badge kind">PC</span>` : c.kind !== "monster" && html`<span class="badge kind">${c.kind}</span>`}
@@ -172,7 +205,7 @@ function RowView({ c, status, isTurn, selected, cursor }) {
           <span class="hp-bar" data-level=${level} aria-hidden="true"><span class="hp-fill" style=${{ width: `${Math.round(fraction * 100)}%` }}></span></span>
         </span>`
       : html`<span class="hp"></span>`}
-    <span class="ac" title="Armour class">${c.ac ?? ""}</span>
+    <span class="ac" title=${c.ac === null || c.ac === undefined ? "No armour class given: set one in the ⋯ menu" : "Armour class"}>${c.ac ?? "—"}</span>
     <${Menu} c=${c} status=${status} />
   </li>`;
 }

@@ -3,7 +3,7 @@
 
 import * as store from "./store.js";
 import { act } from "./encounter.js";
-import { guard, savePrefs } from "./data.js";
+import { guard, savePrefs, signOut } from "./data.js";
 import { html } from "./lib.js";
 import { Modal } from "./dialogs.js";
 import { ACTIONS, bindings } from "./keys.js";
@@ -121,7 +121,9 @@ export function UserSettings() {
           ([action, { label }]) => html`<label key=${action}>${label} <input name=${`key-${action}`} value=${keys[action]} maxlength="12" /></label>`,
         )}
       </fieldset>
-      <div class="button-row end"><button type="submit" class="btn primary">Save</button></div>
+      <div class="button-row end">
+        <button type="button" class="btn ghost" onClick=${() => (store.closeDialog(), signOut())}>Sign out</button>
+        <button type="submit" class="btn primary">Save</button></div>
     </form>
   <//>`;
 }

@@ -3,6 +3,7 @@
 
 import * as store from "./store.js";
 import * as data from "./data.js";
+import * as roster from "./roster.js";
 import { html, useState } from "./lib.js";
 import { Modal, confirm } from "./dialogs.js";
 
@@ -105,7 +106,7 @@ function CharacterForm({ character, onDone }) {
   const save = guard(async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
-    const saved = await data.saveCharacter(formValues(form), character?.id);
+    const saved = await roster.saveCharacter(formValues(form), character?.id);
     store.toast(character ? `${saved.name} saved.` : `${saved.name} joins the party.`);
     if (onDone) onDone();
     else {
@@ -154,7 +155,7 @@ export function Characters() {
           <button type="button" class="btn small ghost" aria-label=${`Edit ${c.name}`}
             onClick=${() => store.openDialog({ kind: "character", character: c })}>Edit</button>
           <button type="button" class="btn small ghost" aria-label=${`Delete ${c.name}`}
-            onClick=${() => confirm(`Delete ${c.name}?`, "The character leaves the campaign (encounters keep their copy).", "Delete", () => data.deleteCharacter(c))}>✕</button>
+            onClick=${() => confirm(`Delete ${c.name}?`, "The character leaves the campaign (encounters keep their copy).", "Delete", () => roster.deleteCharacter(c))}>✕</button>
         </li>`,
       )}
     </ul>

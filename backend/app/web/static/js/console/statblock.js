@@ -1,23 +1,24 @@
 // The full stat block of a combatant or a search result. Attack bonuses and damage dice
-// are buttons that roll through POST /api/dice/roll; the result goes to the log panel.
+// are buttons that roll through POST /api/dice/roll; each result goes into the log panel
+// (beside the encounter's events, which stay visible under the block) and atop the block.
 
 import * as store from "./store.js";
 import { api } from "../api.js";
 import { guard } from "./data.js";
 import { html, useEffect, useState } from "./lib.js";
-import { richText } from "./text.js";
+import { RollText } from "./text.js";
 
 const DICE = /([+-]\d+) to hit|(\d+d\d+(?:\s*[+-]\s*\d+)?)/g;
 const mod = (score) => Math.floor((score - 10) / 2);
 const signed = (n) => (n >= 0 ? `+${n}` : String(n));
 
-async function roll(expression, label) {
+async function roll(expression, label, who) {
   const result = await api("/api/dice/roll", { method: "POST", body: { expression }, auth: false });
-  store.addRoll({ label, breakdown: result.breakdown, total: result.total });
+  store.addRoll({ who, label, breakdown: result.breakdown, total: result.total });
 }
 
 /** A description with its dice as buttons. */
-function Described({ text, label }) {
+function Described({ text, label, who }) {
   const out = [];
   let last = 0;
   for (const m of String(text).matchAll(DICE)) {
@@ -25,17 +26,17 @@ function Described({ text, label }) {
     const expression = m[1] ? `1d20${m[1]}` : m[2].replace(/\s+/g, "");
     const what = m[1] ? `${label}: to hit` : `${label}: ${expression}`;
     out.push(html`<button type="button" class="dice" aria-label=${`${m[0]}, ${label}`} title=${`Roll ${expression}`}
-      onClick=${guard(() => roll(expression, what))}>${m[0]}</button>`);
+      onClick=${guard(() => roll(expression, what, who))}>${m[0]}</button>`);
     last = m.index + m[0].length;
   }
   if (last < text.length) out.push(text.slice(last));
   return out;
 }
 
-function Entries({ title, items }) {
+function Entries({ title, items, who }) {
   if (!items?.length) return null;
   return html`<h3>${title}</h3>${items.map(
-    (item) => html`<p class="entry" key=${item.name}><strong>${item.name}.</strong> <${Described} text=${item.desc} label=${item.name} /></p>`,
+    (item) => html`<p class="entry" key=${item.name}><strong>${item.name}.</strong> <${Described} text=${item.desc} label=${item.name} who=${who} /></p>`,
   )}`;
 }
 
@@ -44,7 +45,7 @@ function Defence({ label, list, note }) {
   return html`<p><strong>${label}</strong> ${note || list.join(", ")}</p>`;
 }
 
-function Block({ b }) {
+function Block({ b, who }) {
   const abilities = ["str", "dex", "con", "int", "wis", "cha"];
   const saves = Object.entries(b.saving_throws || {});
   const skills = Object.entries(b.skills || {});
@@ -53,13 +54,13 @@ function Block({ b }) {
     <p class="muted"><em>${b.size} ${b.type}${b.subtype ? ` (${b.subtype})` : ""}, ${b.alignment}</em></p>
     <p><strong>Armor Class</strong> ${b.ac}${b.ac_notes ? ` (${b.ac_notes})` : ""}</p>
     <p><strong>Hit Points</strong> ${b.hp}${b.hit_dice ? html` (<button type="button" class="dice"
-      aria-label=${`${b.hit_dice}, hit points`} title="Roll hit points" onClick=${guard(() => roll(b.hit_dice, `${b.name} HP dice`))}>${b.hit_dice}</button>)` : ""}</p>
+      aria-label=${`${b.hit_dice}, hit points`} title="Roll hit points" onClick=${guard(() => roll(b.hit_dice, "HP dice", who))}>${b.hit_dice}</button>)` : ""}</p>
     <p><strong>Speed</strong> ${Object.entries(b.speed || {}).map(([k, v]) => (k === "walk" ? v : `${k} ${v}`)).join(", ")}</p>
     <table class="abilities"><thead><tr>${abilities.map((a) => html`<th scope="col">${a.toUpperCase()}</th>`)}</tr></thead>
       <tbody><tr>${abilities.map((a) => {
         const score = b.abilities?.[a] ?? 10;
         return html`<td><button type="button" class="dice" aria-label=${`${score} (${signed(mod(score))}), ${a.toUpperCase()} check`} title=${`Roll a ${a.toUpperCase()} check`}
-          onClick=${guard(() => roll(`1d20${signed(mod(score))}`, `${b.name} ${a.toUpperCase()} check`))}>${score} (${signed(mod(score))})</button></td>`;
+          onClick=${guard(() => roll(`1d20${signed(mod(score))}`, `${a.toUpperCase()} check`, who))}>${score} (${signed(mod(score))})</button></td>`;
       })}</tr></tbody></table>
     ${saves.length > 0 && html`<p><strong>Saving Throws</strong> ${saves.map(([k, v]) => `${k.toUpperCase()} ${signed(v)}`).join(", ")}</p>`}
     ${skills.length > 0 && html`<p><strong>Skills</strong> ${skills.map(([k, v]) => `${k} ${signed(v)}`).join(", ")}</p>`}
@@ -70,11 +71,11 @@ function Block({ b }) {
     ${Object.keys(b.senses || {}).length > 0 && html`<p><strong>Senses</strong> ${Object.entries(b.senses).map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`).join(", ")}</p>`}
     <p><strong>Languages</strong> ${b.languages || "—"}</p>
     <p><strong>Challenge</strong> ${b.cr} (${b.xp} XP)</p>
-    <${Entries} title="Traits" items=${b.traits} />
-    <${Entries} title="Actions" items=${b.actions} />
-    <${Entries} title="Reactions" items=${b.reactions} />
+    <${Entries} title="Traits" items=${b.traits} who=${who} />
+    <${Entries} title="Actions" items=${b.actions} who=${who} />
+    <${Entries} title="Reactions" items=${b.reactions} who=${who} />
     ${b.legendary_actions?.length > 0 && html`<p class="muted small">Legendary actions per round: ${b.legendary_actions_per_round || 3}</p>`}
-    <${Entries} title="Legendary Actions" items=${b.legendary_actions} />
+    <${Entries} title="Legendary Actions" items=${b.legendary_actions} who=${who} />
     ${b.source === "homebrew" && html`<button type="button" class="btn small" onClick=${() => store.openDialog({ kind: "homebrew", block: b })}>Edit homebrew</button>`}
   </article>`;
 }
@@ -95,9 +96,9 @@ export function StatblockPanel() {
   const rolls = store.rolls.value;
   return html`<section class="card statblock-panel" aria-label="Stat block">
     <div class="title-line">
-      <button type="button" class="btn tiny" onClick=${() => store.showStatblock(null)}>← Log</button>
-      ${rolls[0] && html`<p class="last-roll" aria-live="polite"><strong>${rolls[0].label}</strong>: ${richText(rolls[0].breakdown)}</p>`}
+      <button type="button" class="btn tiny" aria-label="Close the stat block" onClick=${() => store.showStatblock(null)}>✕ Close</button>
+      ${rolls[0] && html`<p class="last-roll" aria-live="polite"><${RollText} r=${rolls[0]} /></p>`}
     </div>
-    ${block ? html`<${Block} b=${block} />` : html`<p class="muted">Loading…</p>`}
+    ${block ? html`<${Block} b=${block} who=${wanted?.who || block.name} />` : html`<p class="muted">Loading…</p>`}
   </section>`;
 }

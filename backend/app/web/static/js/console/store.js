@@ -24,14 +24,17 @@ export const encounter = signal(null);
 export const events = signal([]); // newest first
 export const live = signal("offline");
 export const difficulty = signal(null);
-export const rolls = signal([]); // dice rolled from stat blocks, newest first (this tab only)
+// Dice rolled from stat blocks, newest first (this tab only: the encounter's log has no
+// entry for a roll). Each notes the newest event when rolled, so the log panel shows it
+// among the events, where it happened.
+export const rolls = signal([]);
 
 // --- local choices ----------------------------------------------------------------------
 export const selection = signal([]); // combatant ids, in the order picked
 export const cursor = signal(null); // the row j/k moved to
 export const combatMode = signal(false);
 export const panel = signal("log"); // right-hand panel: "log" | "statblock"
-export const statblock = signal(null); // {id} shown in the panel
+export const statblock = signal(null); // {id, who} shown in the panel (who: the combatant's name)
 export const dialog = signal(null); // {kind, ...}: one modal at a time
 export const toasts = signal({}); // kind -> {id, text, undo, redo}
 export const checks = signal([]); // pending concentration checks
@@ -43,6 +46,10 @@ let toastId = 0;
 const toastTimers = new Map();
 
 // --- derived ------------------------------------------------------------------------------
+// A computed notifies only when its value changes: the layout and the top bar read these,
+// not the whole state, so a damage action re-renders the tracker and the log, not them.
+export const encounterId = computed(() => encounter.value?.id ?? null);
+
 export const byId = computed(() => new Map((encounter.value?.combatants || []).map((c) => [c.id, c])));
 
 /** The rows in the order the tracker shows them: turn order, then the rest, then delayed.
@@ -181,7 +188,12 @@ export function addEvents(items) {
 
 export const setLive = (status) => (live.value = status);
 export const setDifficulty = (value) => (difficulty.value = value);
-export const addRoll = (roll) => (rolls.value = [{ ...roll, at: Date.now() }, ...rolls.value].slice(0, 50));
+let rollId = 0;
+export function addRoll(roll) {
+  rollId += 1;
+  const after = events.value[0]?.seq ?? 0;
+  rolls.value = [{ ...roll, id: rollId, after, at: Date.now() }, ...rolls.value].slice(0, 100);
+}
 
 // --- selection (click, shift/ctrl-click, j/k, x) -------------------------------------------------
 export function select(id, { toggle = false, range = false } = {}) {
@@ -235,9 +247,9 @@ export function toggleCursor() {
 // --- panels, dialogs, modes ---------------------------------------------------------------------
 export const setCombatMode = (on) => (combatMode.value = on);
 export const showPanel = (name) => (panel.value = name);
-export function showStatblock(id) {
+export function showStatblock(id, { who = null } = {}) {
   batch(() => {
-    statblock.value = id ? { id } : null;
+    statblock.value = id ? { id, who } : null;
     panel.value = id ? "statblock" : "log";
   });
 }

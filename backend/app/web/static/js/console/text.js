@@ -1,4 +1,5 @@
-// The log's little markdown (**bold**, `code`) as Preact nodes: text stays text.
+// The log's little markdown (**bold**, `code`) as Preact nodes (text stays text), and a
+// dice roll as a line of it.
 import { html } from "./lib.js";
 
 export function richText(text) {
@@ -13,4 +14,11 @@ export function richText(text) {
   }
   if (last < source.length) out.push(source.slice(last));
   return out;
+}
+
+/** A roll as a line: who, what, and how the total came about
+ * ("Goblin 1 Scimitar: to hit — 1d20 (14) + 4 = 18"). */
+export function RollText({ r }) {
+  return html`<span class="roll-mark">Roll</span> ${r.who &&
+    html`<strong>${r.who}</strong> `}${r.label} — ${richText(r.breakdown)}`;
 }

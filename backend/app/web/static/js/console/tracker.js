@@ -3,7 +3,7 @@
 import * as store from "./store.js";
 import { act, redo, undo } from "./encounter.js";
 import { guard } from "./data.js";
-import { html, useEffect } from "./lib.js";
+import { html, useEffect, useLayoutEffect, useRef } from "./lib.js";
 import { confirm } from "./dialogs.js";
 import { Row } from "./row.js";
 import { Hotbar } from "./hotbar.js";
@@ -35,8 +35,8 @@ function Controls({ state }) {
       onClick=${guard(() => act({ type: "start_combat" }))}>Start combat</button>`}
     ${active && html`<button type="button" class="btn small" aria-label="Previous turn" onClick=${guard(previousTurn)}>◀ Previous</button>
       <button type="button" id="next-turn" class="btn small primary" aria-label="Next turn" onClick=${guard(nextTurn)}>Next turn ▶</button>`}
-    <button type="button" class="btn small" aria-label="Undo" title="Undo (u)" onClick=${guard(undo)}>↶ Undo</button>
-    <button type="button" class="btn small" aria-label="Redo" title="Redo (shift+u)" onClick=${guard(redo)}>↷ Redo</button>
+    <button type="button" class="btn small" aria-label="Undo" title="Undo (u)" onClick=${guard(undo)}>↶<span class="long"> Undo</span></button>
+    <button type="button" class="btn small" aria-label="Redo" title="Redo (shift+u)" onClick=${guard(redo)}>↷<span class="long"> Redo</span></button>
     ${active && html`<button type="button" id="end-combat" class="btn small danger" onClick=${endCombat}>End combat</button>`}
   </div>`;
 }
@@ -58,9 +58,33 @@ function Summary({ state }) {
   </section>`;
 }
 
+/** What has the focus inside the order (and its caret), read before a render moves rows. */
+function focusInOrder() {
+  const el = document.activeElement;
+  if (!el || !el.closest?.("#order")) return null;
+  const caret = typeof el.selectionStart === "number" ? [el.selectionStart, el.selectionEnd] : null;
+  return { el, caret };
+}
+
+/** Moving a row in the DOM (a re-sort: an initiative typed, a turn delayed) takes the focus
+ * from whatever was in it; rows are keyed, so the same element is still there: focus it
+ * again, caret and all, before the frame is painted. */
+function useFocusKept() {
+  const held = useRef(null);
+  held.current = focusInOrder();
+  useLayoutEffect(() => {
+    const was = held.current;
+    if (!was || !was.el.isConnected || document.activeElement === was.el) return;
+    if (document.activeElement && document.activeElement !== document.body) return; // moved on
+    was.el.focus({ preventScroll: true });
+    if (was.caret) was.el.setSelectionRange(...was.caret);
+  });
+}
+
 export function Tracker() {
   const state = store.encounter.value;
   const turn = store.current.value;
+  useFocusKept();
   useEffect(() => {
     if (!turn) return;
     const row = document.querySelector(`.row[data-id="${CSS.escape(turn.id)}"]`);
