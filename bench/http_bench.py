@@ -361,7 +361,6 @@ def print_profile(raw: Path, top: int = 15) -> None:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        total += count
         names = []
         for frame in stack.split(";"):
             m = FRAME.match(frame)
@@ -369,8 +368,11 @@ def print_profile(raw: Path, top: int = 15) -> None:
                 continue
             short = m.group("file").rsplit("site-packages/", 1)[-1].rsplit("/backend/", 1)[-1]
             names.append((f"{m.group('func')} ({short})", library(m.group("file"))))
-        if not names:
+        if not names or names[-1][0].startswith("_worker (concurrent/futures/thread.py"):
+            # No frames, or an idle executor thread waiting for work (asyncio's default
+            # executor, started by a DNS lookup): py-spy cannot tell that wait is idle.
             continue
+        total += count
         own[names[-1][0]] += count
         libs[names[-1][1]] += count
         for name in {n for n, lib in names if lib.startswith("app/")}:
