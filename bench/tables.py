@@ -19,7 +19,8 @@ postgresql://postgres@127.0.0.1:5432/test, dropped after). What it does:
    ``--duration`` seconds, through a lean keep-alive HTTP/1.1 client of its own;
 4. prints action->screen latency (from the moment the action's request was written to
    the frame's arrival on each socket) p50/p99/max for the DM sockets and the player
-   sockets, HTTP errors, frames lost / duplicated / out of order, sockets closed early,
+   sockets, HTTP errors, frames lost (not arrived ``--settle`` seconds after the last
+   action) / duplicated / out of order / delivered by a resync, sockets closed early,
    the actions rate reached, the servers' CPU (and PostgreSQL's) and memory, the load
    generator's own CPU, and how busy the whole machine was.
 
