@@ -105,10 +105,11 @@ def create_engine(database: Database | str, *, pool: bool = True) -> AsyncEngine
         # Enough connections kept open for a worker's concurrent requests, few beyond:
         # a connection over pool_size is closed when it is returned, so a busy worker
         # with a small pool opened (and authenticated, and introspected) a connection
-        # for most requests. Three workers x 25, plus their LISTEN connections, fit
-        # PostgreSQL's default max_connections of 100; past that, requests wait for a
-        # connection (pool_timeout) rather than open more on a machine with no cores
-        # left to serve them.
+        # for most requests. At most 20 per worker (it was 30): three workers, 60, plus
+        # their LISTEN connections, fit PostgreSQL's default max_connections of 100
+        # with room for migrations and psql (not a second instance at full load: see
+        # "Past one machine"); past that, requests wait for a connection (pool_timeout)
+        # rather than open more on a machine with no cores left to serve them.
         kwargs.update(
             pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=10, pool_recycle=1800
         )
@@ -117,7 +118,7 @@ def create_engine(database: Database | str, *, pool: bool = True) -> AsyncEngine
     return create_async_engine(url, **kwargs)
 
 
-POOL_SIZE = 20
+POOL_SIZE = 15
 MAX_OVERFLOW = 5
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
