@@ -178,7 +178,8 @@ async def test_a_stat_block_on_the_phone_opens_in_sight_and_its_rolls_show(
     server: str, browser: Any
 ) -> None:
     """Below the tracker the block scrolls into view, and a roll's total comes up at once
-    (the log, where it also goes, is further down); at 1280 the log is in sight instead."""
+    (the log, where it also goes, is further down); at 1280 the log is in sight instead.
+    A reload keeps the tab's rolls."""
     expect = _expect()
     page = await _console(browser, server, PHONE, start=True)
     base, token, eid = page.encounter_api
@@ -206,4 +207,8 @@ async def test_a_stat_block_on_the_phone_opens_in_sight_and_its_rolls_show(
     await page.screenshot(path=str(SCREENSHOTS / "console-roll-390.png"))
     await page.set_viewport_size(DESKTOP)
     await expect(toast).to_be_hidden()  # the log is beside the block there
+    # The tab keeps its rolls through a reload, still beside the events they came after.
+    await page.reload()
+    await expect(page.locator("#log > li.roll")).to_contain_text(f"{name} Scimitar: to hit")
+    assert "joins" in await page.locator("#log > li").nth(1).inner_text()
     await page.context.close()
