@@ -274,7 +274,8 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     await expect(dm.locator("#log > li").first).to_contain_text("Goblin 1 Scimitar: 1d6+2")
     assert not await axe_violations(dm), await axe_violations(dm)
     await dm.screenshot(path=str(SCREENSHOTS / "console-statblock-1280.png"))
-    await dm.get_by_role("button", name="← Log").click()
+    await dm.get_by_role("button", name="Close the stat block").click()
+    await expect(block).to_have_count(0)
 
     # The DM's player-view options: no round counter, a turn timer.
     if view_options_ok:
@@ -302,6 +303,8 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
     )
     await expect(aria_dealt).to_have_text("8")
     await expect(table.locator("#play-turn")).to_have_text("Combat is over.", timeout=TABLE_MS)
+    # Nothing to hit once it is over: the hot path goes (Undo stays, for the end itself).
+    await expect(dm.get_by_label("Amount", exact=True)).to_have_count(0)
     await dm.screenshot(path=str(SCREENSHOTS / "console-summary-1280.png"))
 
     # The hidden ones never reached the table, not even in a socket frame.

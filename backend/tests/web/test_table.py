@@ -23,7 +23,8 @@ FOCUSED = (
 
 
 async def _console(browser: Any, server: str, viewport: dict[str, int], *, start: bool) -> Any:
-    """Four PCs, two goblins and a nameless-AC assassin, open in a signed-in console."""
+    """Four PCs, two goblins, an assassin without an AC and a dragon, open in a signed-in
+    console."""
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
         email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
         await api.post("/api/auth/register", json={"email": email, "password": "password123"})
@@ -39,6 +40,14 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
             *({"name": n, "kind": "character", "max_hp": 30, "ac": 15} for n in "ABCD"),
             {"name": "Goblin", "max_hp": 7, "ac": 15, "count": 2, "initiative": 12},
             {"name": "Assassin", "max_hp": 40},
+            # A long name with legendary actions and resistances.
+            {
+                "name": "Adult Red Dragon",
+                "max_hp": 256,
+                "ac": 19,
+                "legendary_actions": 3,
+                "legendary_resistances": 3,
+            },
         ):
             added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
             assert added.status_code == 201, added.text
@@ -51,7 +60,7 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
     await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
     await page.goto(f"/#/c/{campaign['id']}/e/{eid}")
     await page.reload()
-    await _expect()(page.locator("#order > li")).to_have_count(7)
+    await _expect()(page.locator("#order > li")).to_have_count(8)
     page.encounter_api = (server, token, eid)  # type: ignore[attr-defined]
     return page
 
@@ -114,6 +123,19 @@ async def test_typing_initiatives_keeps_the_focus_through_the_re_sort(
     await page.context.close()
 
 
+async def test_a_dragon_row_keeps_its_menu_beside_the_sidebar(server: str, browser: Any) -> None:
+    """Building at 1280x800 the tracker is narrow; LA and LR wrap, HP, AC and menu stay."""
+    page = await _console(browser, server, DESKTOP, start=False)
+    assert await page.locator(".sidebar").count() == 1
+    dragon = row(page, "Adult Red Dragon")
+    edge = await dragon.evaluate("r => r.getBoundingClientRect().right")
+    for part in (".hp-text", ".ac", ".row-menu > summary"):
+        box = await dragon.locator(part).bounding_box()
+        assert box and box["x"] + box["width"] <= edge + 1, f"{part} is out of the row"
+    await _expect()(dragon.locator(".ac")).to_have_text("19")
+    await page.context.close()
+
+
 async def test_a_combatant_without_an_ac_says_so_and_gets_one(server: str, browser: Any) -> None:
     expect = _expect()
     page = await _console(browser, server, DESKTOP, start=True)
@@ -139,10 +161,49 @@ async def test_the_phone_row_and_header_read_whole(server: str, browser: Any) ->
     settings = page.get_by_role("button", name="Encounter settings")
     assert await settings.inner_text() == "Settings"  # what shows, capitalised
     await expect(row(page, "Assassin").locator(".who-ac")).to_have_text("AC —")
+    # The dragon's legendary pools take a line of their own: its name keeps its room.
+    name = row(page, "Adult Red Dragon").locator(".name")
+    assert (await name.bounding_box() or {}).get("width", 0) > 100, "the name is squeezed"
+    await expect(row(page, "Adult Red Dragon").locator(".res")).to_have_count(2)
     await page.screenshot(path=str(SCREENSHOTS / "console-planning-390.png"))
     # The header is one line of buttons; signing out lives in "Your settings" too.
     top = await page.locator(".topbar").bounding_box()
     assert top and top["height"] < 60, f"the header wraps: {top}"
     await page.get_by_role("button", name="Your settings").click()
     await expect(page.get_by_role("dialog", name="Your settings")).to_contain_text("Sign out")
+    await page.context.close()
+
+
+async def test_a_stat_block_on_the_phone_opens_in_sight_and_its_rolls_show(
+    server: str, browser: Any
+) -> None:
+    """Below the tracker the block scrolls into view, and a roll's total comes up at once
+    (the log, where it also goes, is further down); at 1280 the log is in sight instead."""
+    expect = _expect()
+    page = await _console(browser, server, PHONE, start=True)
+    base, token, eid = page.encounter_api
+    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+        api.headers["Authorization"] = f"Bearer {token}"
+        found = (await api.get("/api/statblocks", params={"q": "goblin"})).json()["items"]
+        goblin = next(b["id"] for b in found if b["name"] == "Goblin")
+        r = await api.post(
+            f"/api/encounters/{eid}/combatants", json={"statblock_id": goblin, "alias": "Snik"}
+        )
+        assert r.status_code == 201, r.text
+    await expect(page.locator("#order > li")).to_have_count(9)
+    # The SRD goblin joins as "Goblin 3" beside the two ad hoc ones.
+    newest = page.locator("#order > li").filter(has=page.locator(".alias"))
+    name = await newest.locator(".name").inner_text()
+    await newest.get_by_label(f"More actions for {name}").click()
+    await newest.get_by_role("button", name=f"Stat block of {name}").click()
+    block = page.get_by_role("article", name="Goblin stat block")
+    await expect(block).to_be_in_viewport()
+    await block.get_by_role("button", name="+4 to hit, Scimitar").click()
+    toast = page.locator(".toast.roll")
+    await expect(toast).to_be_visible()
+    await expect(toast).to_contain_text(f"{name} Scimitar: to hit: ")
+    await expect(page.locator("#log > li.roll")).to_have_count(1)
+    await page.screenshot(path=str(SCREENSHOTS / "console-roll-390.png"))
+    await page.set_viewport_size(DESKTOP)
+    await expect(toast).to_be_hidden()  # the log is beside the block there
     await page.context.close()

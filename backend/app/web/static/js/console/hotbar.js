@@ -122,7 +122,8 @@ function Condition({ ids }) {
 
 export function Hotbar() {
   const state = store.encounter.value;
-  if (!state || !state.combatants.length) return null;
+  // Once combat is over the rules take no damage, healing or conditions: no hot path.
+  if (!state || !state.combatants.length || state.status === "ended") return null;
   const chosen = store.targets.value;
   const ids = chosen.map((c) => c.id);
   return html`<section class="hotbar" aria-label="Apply to the selection">

@@ -120,7 +120,7 @@ function Menu({ c, status }) {
         )}
       </fieldset>`}
       <form class="inline-form" onSubmit=${setAc}>
-        <label>Armour class <input name="ac" class="short" type="number" min="0" max="100" inputmode="numeric"
+        <label>Armour class <input name="ac" class="ac-box" type="number" min="0" max="100" inputmode="numeric"
           defaultValue=${c.ac ?? ""} aria-label=${`Armour class of ${c.name}`} /></label>
         <button type="submit" class="btn small">Set AC</button>
       </form>
@@ -182,7 +182,7 @@ function RowView({ c, status, isTurn, selected, cursor }) {
     <${Initiative} c=${c} />
     <button type="button" class="who" aria-pressed=${String(selected)} aria-label=${`Select ${c.name}`}
       onClick=${(e) => store.select(c.id, { toggle: e.ctrlKey || e.metaKey, range: e.shiftKey })}>
-      <span class="name">${c.name}</span>
+      <span class="name" title=${c.name}>${c.name}</span>
       ${c.alias && html`<span class="alias muted small">“${c.alias}”</span>`}
       <span class="who-ac muted">AC ${c.ac ?? "—"}</span>
     </button>
