@@ -34,7 +34,7 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 CHANNEL = "encounter_changes"
 _PENDING_KEY = "realtime.pending"
@@ -105,8 +105,13 @@ class Publisher:
             self._keep(session, payload)
 
     def _keep(self, session: AsyncSession, payload: dict[str, Any]) -> None:
-        if self.sender is not None or self.hub is not None:
-            session.info.setdefault(_PENDING_KEY, []).append(payload)
+        if self.sender is None and self.hub is None:
+            return
+        if not session.in_transaction():
+            # Kept for a transaction of its own (no I/O until a statement runs), so
+            # that a rollback before any statement still forgets it.
+            session.sync_session.begin()
+        session.info.setdefault(_PENDING_KEY, []).append(payload)
 
     def committed(self, pending: list[dict[str, Any]]) -> None:
         """Hand on what a committed transaction announced."""
@@ -200,7 +205,7 @@ def install(
     sessionmaker.configure(info={_PUBLISHER_KEY: made})
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_soft_rollback", _after_rollback)
     return made
 
 
@@ -211,5 +216,8 @@ def _after_commit(session: Session) -> None:
         found.committed(pending)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    # Every rollback of the whole transaction (a savepoint's keeps what came before it),
+    # the ones that had nothing to roll back in the database too.
+    if previous.parent is None:
+        session.info.pop(_PENDING_KEY, None)

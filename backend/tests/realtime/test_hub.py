@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.realtime import repository as repo
 from app.realtime.hub import CLOSE_TRY_AGAIN, Hub, Subscriber
 from app.realtime.listener import NotConnected
+from app.realtime.publish import Change, Notice, publish_share_change
 from tests.api import add, new_encounter
 from tests.realtime.helpers import Json, act
 
@@ -222,6 +224,34 @@ async def test_the_hub_reads_through_a_session_while_the_listener_is_down(
 
         monkeypatch.setattr(hub._listener, "read", broken)
         assert _plain(await hub.head(eid)) == expected
+
+
+# --- the publisher ----------------------------------------------------------------------
+
+
+async def test_a_change_is_announced_once_committed_and_never_if_rolled_back(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever carries it (NOTIFY, or the in-process hub after commit), the session's
+    publisher hands a notice on only when its transaction commits."""
+    hub: Hub = app.state.hub
+    heard: list[Notice] = []
+    monkeypatch.setattr(hub, "deliver", heard.append)
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    rolled_back, committed = f"rolled-back-{uuid.uuid4()}", f"committed-{uuid.uuid4()}"
+    async with sessionmaker() as session:
+        await publish_share_change(session, rolled_back)
+        await session.rollback()
+        await publish_share_change(session, committed)
+        await asyncio.sleep(0.2)
+        assert Change(committed, None) not in heard  # not before the commit
+        await session.commit()
+    for _ in range(100):
+        if Change(committed, None) in heard:
+            break
+        await asyncio.sleep(0.05)
+    assert Change(committed, None) in heard
+    assert Change(rolled_back, None) not in heard
 
 
 # --- the worker -------------------------------------------------------------------------

@@ -172,3 +172,43 @@ async def test_the_phone_row_and_header_read_whole(server: str, browser: Any) ->
     await page.get_by_role("button", name="Your settings").click()
     await expect(page.get_by_role("dialog", name="Your settings")).to_contain_text("Sign out")
     await page.context.close()
+
+
+async def test_a_stat_block_on_the_phone_opens_in_sight_and_its_rolls_show(
+    server: str, browser: Any
+) -> None:
+    """Below the tracker the block scrolls into view, and a roll's total comes up at once
+    (the log, where it also goes, is further down); at 1280 the log is in sight instead.
+    A reload keeps the tab's rolls."""
+    expect = _expect()
+    page = await _console(browser, server, PHONE, start=True)
+    base, token, eid = page.encounter_api
+    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+        api.headers["Authorization"] = f"Bearer {token}"
+        found = (await api.get("/api/statblocks", params={"q": "goblin"})).json()["items"]
+        goblin = next(b["id"] for b in found if b["name"] == "Goblin")
+        r = await api.post(
+            f"/api/encounters/{eid}/combatants", json={"statblock_id": goblin, "alias": "Snik"}
+        )
+        assert r.status_code == 201, r.text
+    await expect(page.locator("#order > li")).to_have_count(9)
+    # The SRD goblin joins as "Goblin 3" beside the two ad hoc ones.
+    newest = page.locator("#order > li").filter(has=page.locator(".alias"))
+    name = await newest.locator(".name").inner_text()
+    await newest.get_by_label(f"More actions for {name}").click()
+    await newest.get_by_role("button", name=f"Stat block of {name}").click()
+    block = page.get_by_role("article", name="Goblin stat block")
+    await expect(block).to_be_in_viewport()
+    await block.get_by_role("button", name="+4 to hit, Scimitar").click()
+    toast = page.locator(".toast.roll")
+    await expect(toast).to_be_visible()
+    await expect(toast).to_contain_text(f"{name} Scimitar: to hit: ")
+    await expect(page.locator("#log > li.roll")).to_have_count(1)
+    await page.screenshot(path=str(SCREENSHOTS / "console-roll-390.png"))
+    await page.set_viewport_size(DESKTOP)
+    await expect(toast).to_be_hidden()  # the log is beside the block there
+    # The tab keeps its rolls through a reload, still beside the events they came after.
+    await page.reload()
+    await expect(page.locator("#log > li.roll")).to_contain_text(f"{name} Scimitar: to hit")
+    assert "joins" in await page.locator("#log > li").nth(1).inner_text()
+    await page.context.close()

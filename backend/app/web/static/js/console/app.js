@@ -61,7 +61,7 @@ function Welcome() {
   return html`<section id="welcome" class="card welcome">
     <h2>Ready when you are</h2>
     <p>Create a campaign, add your party's characters, then make an encounter and add monsters from the SRD.</p>
-    <p class="muted small">Press <kbd>?</kbd> for keyboard shortcuts.</p>
+    <p class="muted small keyboard-only">Press <kbd>?</kbd> for keyboard shortcuts.</p>
   </section>`;
 }
 

@@ -5,7 +5,7 @@
 import * as store from "./store.js";
 import { api } from "../api.js";
 import { guard } from "./data.js";
-import { html, useEffect, useState } from "./lib.js";
+import { html, useEffect, useRef, useState } from "./lib.js";
 import { RollText } from "./text.js";
 
 const DICE = /([+-]\d+) to hit|(\d+d\d+(?:\s*[+-]\s*\d+)?)/g;
@@ -15,6 +15,8 @@ const signed = (n) => (n >= 0 ? `+${n}` : String(n));
 async function roll(expression, label, who) {
   const result = await api("/api/dice/roll", { method: "POST", body: { expression }, auth: false });
   store.addRoll({ who, label, breakdown: result.breakdown, total: result.total });
+  // On a phone the log is far below the block: the total comes up as a toast too.
+  store.toast(`${who ? `${who} ` : ""}${label}: ${result.total} (${result.breakdown.replace(/`|\*\*/g, "")})`, { kind: "roll" });
 }
 
 /** A description with its dice as buttons. */
@@ -93,8 +95,13 @@ export function StatblockPanel() {
       }));
     return () => (live = false);
   }, [wanted?.id]);
+  // Below the tracker (narrow screens) a block opened from a row would open out of sight.
+  const panel = useRef(null);
+  useEffect(() => {
+    if (wanted && panel.current && window.matchMedia("(max-width: 1100px)").matches) panel.current.scrollIntoView({ block: "start" });
+  }, [wanted?.id]);
   const rolls = store.rolls.value;
-  return html`<section class="card statblock-panel" aria-label="Stat block">
+  return html`<section class="card statblock-panel" aria-label="Stat block" ref=${panel}>
     <div class="title-line">
       <button type="button" class="btn tiny" aria-label="Close the stat block" onClick=${() => store.showStatblock(null)}>✕ Close</button>
       ${rolls[0] && html`<p class="last-roll" aria-live="polite"><${RollText} r=${rolls[0]} /></p>`}

@@ -24,8 +24,8 @@ export const encounter = signal(null);
 export const events = signal([]); // newest first
 export const live = signal("offline");
 export const difficulty = signal(null);
-// Dice rolled from stat blocks, newest first (this tab only: the encounter's log has no
-// entry for a roll). Each notes the newest event when rolled, so the log panel shows it
+// Dice rolled from stat blocks, newest first (this tab only, kept through a reload: the
+// encounter's log has no entry for a roll). Each notes the newest event when rolled, so the log panel shows it
 // among the events, where it happened.
 export const rolls = signal([]);
 
@@ -137,6 +137,7 @@ export function openEncounter(state) {
     closeEncounter();
     encounter.value = state;
     combatMode.value = state.status === "active";
+    rolls.value = keptRolls(state.id);
   });
 }
 
@@ -188,11 +189,28 @@ export function addEvents(items) {
 
 export const setLive = (status) => (live.value = status);
 export const setDifficulty = (value) => (difficulty.value = value);
-let rollId = 0;
+// The tab's rolls outlive a reload (sessionStorage, per encounter), not the tab.
+const rollsKey = (id) => `initiative.rolls.${id}`;
+function keptRolls(id) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(rollsKey(id)) || "[]");
+    return Array.isArray(kept) ? kept : [];
+  } catch {
+    return [];
+  }
+}
 export function addRoll(roll) {
-  rollId += 1;
+  const state = encounter.value;
   const after = events.value[0]?.seq ?? 0;
-  rolls.value = [{ ...roll, id: rollId, after, at: Date.now() }, ...rolls.value].slice(0, 100);
+  const id = (rolls.value[0]?.id ?? 0) + 1;
+  rolls.value = [{ ...roll, id, after, at: Date.now() }, ...rolls.value].slice(0, 100);
+  if (state) {
+    try {
+      sessionStorage.setItem(rollsKey(state.id), JSON.stringify(rolls.value));
+    } catch {
+      // Storage full or refused: the rolls stay in this page only.
+    }
+  }
 }
 
 // --- selection (click, shift/ctrl-click, j/k, x) -------------------------------------------------

@@ -1,12 +1,13 @@
-// Toasts: at most one per kind (info, action, reminder, error), each replacing the last,
-// with Undo (or Redo) where the action can be taken back.
+// Toasts: at most one per kind (info, action, reminder, roll, error), each replacing the
+// last, with Undo (or Redo) where the action can be taken back. A roll's toast shows only
+// where the log is out of sight (narrow screens; see console.css).
 
 import * as store from "./store.js";
 import { redo, undo } from "./encounter.js";
 import { guard } from "./data.js";
 import { html } from "./lib.js";
 
-const ORDER = ["error", "action", "reminder", "info"];
+const ORDER = ["error", "action", "reminder", "roll", "info"];
 
 export function Toasts() {
   const shown = store.toasts.value;
