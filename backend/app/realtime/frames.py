@@ -49,7 +49,7 @@ class Frame:
     version; a player-view link made when it was ``share_seq`` numbers this frame
     ``player_seq - share_seq``."""
 
-    __slots__ = ("_messages", "campaign_id", "event", "player_seq", "state", "version")
+    __slots__ = ("_messages", "_model", "campaign_id", "event", "player_seq", "state", "version")
 
     def __init__(
         self,
@@ -66,6 +66,8 @@ class Frame:
         self.event = event
         self.player_seq = player_seq
         self._messages: dict[tuple[str, Audience, int], str] = {}
+        # The state as a model, parsed on first use; dropped again by compact().
+        self._model = state if isinstance(state, EncounterState) else None
 
     @property
     def seen(self) -> bool:
@@ -74,11 +76,21 @@ class Frame:
 
     def _state(self) -> EncounterState:
         """The state as a model (stored JSON is validated once, on first use)."""
-        if isinstance(self.state, str):
-            self.state = EncounterState.model_validate_json(self.state)
-        elif not isinstance(self.state, EncounterState):
-            self.state = EncounterState.model_validate(self.state)
-        return self.state
+        if self._model is None:
+            if isinstance(self.state, str):
+                self._model = EncounterState.model_validate_json(self.state)
+            else:
+                self._model = EncounterState.model_validate(self.state)
+        return self._model
+
+    def compact(self) -> None:
+        """Forget the parsed model (kept only while this is the newest version): the
+        frame stays in the replay buffer as text, its messages and the stored JSON. A
+        parsed state weighs several times its JSON, and every channel of every worker
+        keeps up to :data:`app.realtime.hub.REPLAY_FRAMES` frames. A replay that needs a
+        message not yet made parses the text again."""
+        if not isinstance(self.state, EncounterState):
+            self._model = None
 
     def _dm_state(self) -> str:
         key: tuple[str, Audience, int] = ("state", "dm", 0)

@@ -378,6 +378,9 @@ class Channel:
             self.recent.append(frame)
         if frames:
             self.frame = newest
+            # Only the newest frame keeps its parsed state (snapshots are made from it).
+            for older in (current, *frames[:-1]):
+                older.compact()
             self._trim_recent()
 
     def _trim_recent(self) -> None:
