@@ -69,10 +69,11 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
-# SQLSTATE classes that mean "the server is not there right now": 08 connection
-# exception, 57 operator intervention (shutting down, starting up, terminated by an
-# administrator). asyncpg's errors of class 57 reach us as a plain DBAPIError.
-_UNAVAILABLE_CLASSES = frozenset({"08", "57"})
+# SQLSTATE classes that mean "the server cannot take this right now": 08 connection
+# exception, 53 insufficient resources (too many clients, out of memory or disk),
+# 57 operator intervention (shutting down, starting up, terminated by an
+# administrator). asyncpg's errors of classes 53 and 57 reach us as a plain DBAPIError.
+_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
 
 
 def _sqlstate(exc: DBAPIError) -> str:
