@@ -17,12 +17,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
-from app.auth import service as users
 from app.auth.models import User
 from app.auth.security import TokenClaims, decode_token
 from app.auth.service import check_generation
+from app.auth.service import user_for_token as user_for_token  # the DM socket's check too
 from app.config import Settings
-from app.errors import InvalidToken, Unauthorized, Unprocessable
+from app.errors import Unauthorized, Unprocessable
 
 
 # Dependencies without I/O are still `async def`: FastAPI runs plain `def` ones in a
@@ -76,18 +76,6 @@ async def bearer_token(
 
 
 BearerToken = Annotated[str, Depends(bearer_token)]
-
-
-async def user_for_token(session: AsyncSession, settings: Settings, token: str) -> User:
-    """The user an access token stands for; :class:`InvalidToken` for anything else.
-    Requests (:func:`get_current_user`) and the DM's WebSocket both authenticate here."""
-    claims = decode_token(token, secret=settings.jwt_secret)
-    user = await users.get_user(session, claims.user_id)
-    if user is None:
-        raise InvalidToken("The access token's user no longer exists.")
-    if user.token_generation != claims.generation:
-        raise InvalidToken("The access token was revoked; sign in again.")
-    return user
 
 
 async def get_current_user(

@@ -2,7 +2,7 @@
 deletion, and the export of everything it owns.
 
 Every access token carries its user's token generation (``gen``); each request
-and each DM socket checks it against the user's (:func:`app.deps.user_for_token`,
+and each DM socket checks it against the user's (:func:`app.auth.service.user_for_token`,
 :func:`app.deps.get_current_user_id`). Raising the generation revokes every token
 issued before, and :func:`app.realtime.revocation.revoke_user` closes the user's
 open DM sockets (4403) in every worker when the transaction commits.
@@ -27,7 +27,6 @@ from app.campaigns import repository as campaigns
 from app.characters import repository as characters
 from app.characters.schemas import CharacterOut
 from app.config import Settings
-from app.deps import user_for_token
 from app.encounters import exchange
 from app.encounters import repository as encounters
 from app.encounters.schemas import EventOut
@@ -58,7 +57,7 @@ async def _confirmed(
 ) -> User:
     """The token's user, once ``password`` is confirmed as theirs."""
     async with sessions() as session:
-        user = await user_for_token(session, settings, token)
+        user = await service.user_for_token(session, settings, token)
     keys = throttle.login_keys(user.email, client)
     await throttle.admit_login(sessions, keys, settings)
     if not await asyncio.to_thread(verify_password, password, user.password_hash):

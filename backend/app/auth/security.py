@@ -64,7 +64,7 @@ def decode_token(token: str, *, secret: str) -> TokenClaims:
     """The user id and token generation in a valid token; InvalidToken for anything
     else (another algorithm, ``none`` included, a bad signature, expiry, missing
     claims). Whether the generation is still the user's is the caller's check
-    (:func:`app.deps.user_for_token`). A token without ``gen`` is generation 0."""
+    (:func:`app.auth.service.user_for_token`). A token without ``gen`` is generation 0."""
     subject, expires, generation = _verified(token, secret)
     # The signature check is cached; expiry is not: it is checked on every use.
     if expires <= time.time():

@@ -13,6 +13,7 @@ from app.auth.schemas import ConsoleSettingsIn, RegisterIn
 from app.auth.security import (
     IssuedToken,
     TokenClaims,
+    decode_token,
     hash_password,
     issue_token,
     verify_password,
@@ -33,6 +34,18 @@ def require_generation(current: int | None, claims: TokenClaims) -> None:
 async def check_generation(session: AsyncSession, claims: TokenClaims) -> None:
     """:func:`require_generation` against the user's row: one indexed read."""
     require_generation(await repository.token_generation(session, claims.user_id), claims)
+
+
+async def user_for_token(session: AsyncSession, settings: Settings, token: str) -> User:
+    """The user an access token stands for; :class:`InvalidToken` for anything else.
+    Requests (:func:`app.deps.get_current_user`), the DM's WebSocket and the account's
+    own session-ending operations authenticate here."""
+    claims = decode_token(token, secret=settings.jwt_secret)
+    user = await repository.get_user(session, claims.user_id)
+    if user is None:
+        raise InvalidToken("The access token's user no longer exists.")
+    require_generation(user.token_generation, claims)
+    return user
 
 
 async def register(
@@ -110,14 +123,3 @@ async def save_console_settings(
 ) -> ConsoleSettingsIn:
     await repository.put_settings(session, user_id, chosen.model_dump(mode="json"))
     return chosen
-
-
-async def get_user(session: AsyncSession, user_id: str) -> User | None:
-    """The account, or None when there is none (a token's check, :mod:`app.deps`)."""
-    return await repository.get_user(session, user_id)
-
-
-async def token_generation(session: AsyncSession, user_id: str) -> int | None:
-    """The user's current token generation (None: no such user); a token carrying
-    another one was revoked (:mod:`app.deps` checks it on every request)."""
-    return await repository.token_generation(session, user_id)
