@@ -177,3 +177,15 @@ def pg_url() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set (CI always sets it)")
     yield PG_URL
+
+
+@pytest.fixture
+async def migrated_pg_database(pg_url: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database at the newest revision, dropped after the test: for
+    tests that run real servers (Gunicorn) on it."""
+    url = await create_pg_database("it_servers")
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        await drop_pg_database(url)

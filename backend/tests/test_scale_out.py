@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from tests.conftest import create_pg_database, drop_pg_database, migrate, register
+from tests.conftest import register
 from tests.nginx import nginx
 from tests.servers import gunicorn_instance
 
@@ -31,13 +30,8 @@ EXACT_HP = {"player_view": {"enemies": {"show_hp": "exact"}}}
 
 
 @pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[str]:
-    url = await create_pg_database("it_scale")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        await drop_pg_database(url)
+def database(migrated_pg_database: str) -> str:
+    return migrated_pg_database
 
 
 class Player:

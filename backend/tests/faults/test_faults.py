@@ -18,7 +18,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,8 +27,6 @@ import pytest
 from app.main import create_app
 from tests.conftest import (
     PG_URL,
-    create_pg_database,
-    drop_pg_database,
     make_settings,
     migrate,
 )
@@ -43,15 +41,8 @@ GRACE = 8  # gunicorn.conf.py graceful_timeout
 
 
 @pytest.fixture
-async def database() -> AsyncIterator[str]:
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set (CI always sets it)")
-    url = await create_pg_database("it_faults")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        await drop_pg_database(url)
+def database(migrated_pg_database: str) -> str:
+    return migrated_pg_database
 
 
 async def check_log(url: str, table: Table, outcomes: Outcomes) -> None:

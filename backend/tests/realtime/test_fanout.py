@@ -7,12 +7,11 @@ import base64
 import os
 import socket
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database, migrate, register
+from tests.conftest import register
 from tests.realtime.helpers import Json, Stream, bearer, dm_stream
 from tests.servers import gunicorn
 
@@ -20,13 +19,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-async def pg_database(pg_url: str) -> AsyncIterator[str]:
-    url = await create_pg_database("it_realtime")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        await drop_pg_database(url)
+def pg_database(migrated_pg_database: str) -> str:
+    return migrated_pg_database
 
 
 async def _setup(http: httpx.AsyncClient) -> tuple[Json, str, str, str]:

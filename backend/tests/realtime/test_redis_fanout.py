@@ -8,14 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database, migrate, register
+from tests.conftest import register
 from tests.realtime.helpers import Stream
 from tests.servers import gunicorn
 
@@ -40,13 +39,8 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-async def pg_database(pg_url: str) -> AsyncIterator[str]:
-    url = await create_pg_database("it_redis")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        await drop_pg_database(url)
+def pg_database(migrated_pg_database: str) -> str:
+    return migrated_pg_database
 
 
 async def _setup(http: httpx.AsyncClient) -> tuple[dict[str, str], str, str, str]:

@@ -11,14 +11,14 @@ revoked token never acts, not even for the milliseconds a notice takes to arrive
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database, migrate, register
+from tests.conftest import register
 from tests.servers import gunicorn
 
 pytestmark = pytest.mark.slow
@@ -27,13 +27,8 @@ Json = dict[str, Any]
 
 
 @pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[str]:
-    url = await create_pg_database("it_revoked")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        await drop_pg_database(url)
+def database(migrated_pg_database: str) -> str:
+    return migrated_pg_database
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from app.db import create_engine
 from app.realtime import revocation
 from tests.api import add_co_dm
-from tests.conftest import create_pg_database, drop_pg_database, migrate, register, unique_email
+from tests.conftest import register, unique_email
 from tests.realtime.helpers import Json, Stream, bearer, dm_stream
 from tests.servers import gunicorn
 
@@ -37,13 +37,8 @@ DEADLINE = 1.0  # seconds from the revoking response to the socket's close frame
 
 
 @pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[str]:
-    url = await create_pg_database("it_security")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        await drop_pg_database(url)
+def database(migrated_pg_database: str) -> str:
+    return migrated_pg_database
 
 
 @pytest.fixture
