@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -94,3 +95,15 @@ async def browser() -> AsyncIterator[Any]:
             yield launched
         finally:
             await launched.close()
+
+
+async def sign_up_dm(api: Any, campaign: str = "C") -> tuple[str, dict[str, Any]]:
+    """Register and sign in a new DM through ``api`` (an ``httpx.AsyncClient``, which
+    then carries the token) and make a campaign: the token and the campaign."""
+    body = {"email": f"dm-{uuid.uuid4().hex[:10]}@example.com", "password": "password123"}
+    await api.post("/api/auth/register", json=body)
+    token = str((await api.post("/api/auth/login", json=body)).json()["access_token"])
+    api.headers["Authorization"] = f"Bearer {token}"
+    made = await api.post("/api/campaigns", json={"name": campaign})
+    assert made.status_code == 201, made.text
+    return token, made.json()

@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.web.conftest import sign_up_dm
 
 pytestmark = pytest.mark.slow
 
@@ -51,11 +52,7 @@ async def test_player_view_reconnects_from_its_last_version(server: str, browser
     """A dropped socket comes back with ?since=<its link's seq> and misses nothing."""
     expect = _expect()
     async with httpx.AsyncClient(base_url=server) as api:
-        email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
-        await api.post("/api/auth/register", json={"email": email, "password": "password123"})
-        login = await api.post("/api/auth/login", json={"email": email, "password": "password123"})
-        api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        campaign = (await api.post("/api/campaigns", json={"name": "C"})).json()
+        _, campaign = await sign_up_dm(api, "C")
         encounter = (
             await api.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Crypt"})
         ).json()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from tests.statblocks.test_importers import GOBLIN_IA
-from tests.web.conftest import SCREENSHOTS, axe_violations
+from tests.web.conftest import SCREENSHOTS, axe_violations, sign_up_dm
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +29,7 @@ def _expect() -> Any:
 
 async def _console_with_a_party(server: str, browser: Any) -> Any:
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
-        email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
-        await api.post("/api/auth/register", json={"email": email, "password": "password123"})
-        login = await api.post("/api/auth/login", json={"email": email, "password": "password123"})
-        token = login.json()["access_token"]
-        api.headers["Authorization"] = f"Bearer {token}"
-        campaign = (await api.post("/api/campaigns", json={"name": "Saltmarsh"})).json()
+        token, campaign = await sign_up_dm(api, "Saltmarsh")
         for name in ("Aria", "Bram"):
             made = await api.post(
                 f"/api/campaigns/{campaign['id']}/characters",

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import SCREENSHOTS, axe_violations
+from tests.web.conftest import SCREENSHOTS, axe_violations, sign_up_dm
 from tests.web.test_browser import PHONE, Watch
 
 pytestmark = pytest.mark.slow
@@ -325,12 +325,7 @@ async def test_a_whole_game_with_the_table_watching(server: str, browser: Any) -
 async def _signed_in_console(browser: Any, server: str, viewport: dict[str, int]) -> Any:
     """A started encounter of a party and twelve monsters, open in a signed-in console."""
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
-        email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
-        await api.post("/api/auth/register", json={"email": email, "password": "password123"})
-        login = await api.post("/api/auth/login", json={"email": email, "password": "password123"})
-        token = login.json()["access_token"]
-        api.headers["Authorization"] = f"Bearer {token}"
-        campaign = (await api.post("/api/campaigns", json={"name": "C"})).json()
+        token, campaign = await sign_up_dm(api, "C")
         encounter = (
             await api.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Horde"})
         ).json()

@@ -4,13 +4,12 @@ phone's row and header read right."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.web.conftest import SCREENSHOTS
+from tests.web.conftest import SCREENSHOTS, sign_up_dm
 from tests.web.test_browser import PHONE
 from tests.web.test_console import DESKTOP, _expect, row
 
@@ -26,12 +25,7 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
     """Four PCs, two goblins, an assassin without an AC and a dragon, open in a signed-in
     console."""
     async with httpx.AsyncClient(base_url=server, timeout=60) as api:
-        email = f"dm-{uuid.uuid4().hex[:10]}@example.com"
-        await api.post("/api/auth/register", json={"email": email, "password": "password123"})
-        login = await api.post("/api/auth/login", json={"email": email, "password": "password123"})
-        token = login.json()["access_token"]
-        api.headers["Authorization"] = f"Bearer {token}"
-        campaign = (await api.post("/api/campaigns", json={"name": "C"})).json()
+        token, campaign = await sign_up_dm(api, "C")
         encounter = (
             await api.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Keep"})
         ).json()
