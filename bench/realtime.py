@@ -61,14 +61,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wsframes import CLOSE, PING, PONG, TEXT, frames, pong
+
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
 BIN = Path(sys.executable).parent
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKERS = 3
-DIGITS = re.compile(rb"\d+")
+# A frame's number: the player view's "seq" (the product) or "version" (the minimal relay).
+EXACT_HP = {"player_view": {"enemies": {"show_hp": "exact"}}}
+NUMBER = re.compile(rb'"(?:seq|version)":(\d+)')
 NOTICE_VERSION = re.compile(r'"v(?:ersion)?":(\d+)')
-VERSION_KEY = b'"version":'
 SETTLE_SECONDS = 10.0  # after the last action: how long stragglers may still arrive
 
 
@@ -83,7 +86,8 @@ def raise_fd_limit() -> None:
 class Socket(asyncio.Protocol):
     """One WebSocket client: handshake, then frames parsed in place.
 
-    Arrival times go to ``stamps[base + version - first]`` (0.0: not received)."""
+    The k-th frame after the snapshot (the k-th action's) lands in ``stamps[base + k]``
+    (0.0: not received)."""
 
     def __init__(self, request: bytes, run: ClientRun, base: int) -> None:
         self.request = request
@@ -91,7 +95,8 @@ class Socket(asyncio.Protocol):
         self.base = base
         self.buf = bytearray()
         self.upgraded = False
-        self.last = -1  # the last version received
+        self.last = -1  # the last frame number received
+        self.start = -1  # the snapshot's number
         self.transport: asyncio.Transport | None = None
         self.snapshot: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.finished = False
@@ -124,56 +129,38 @@ class Socket(asyncio.Protocol):
                 self.run.compressed += 1
             self.upgraded = True
             del buf[: end + 4]
-        pos, size = 0, len(buf)
-        while size - pos >= 2:
-            length = buf[pos + 1] & 0x7F
-            head = 2
-            if length == 126:
-                if size - pos < 4:
-                    break
-                length = int.from_bytes(buf[pos + 2 : pos + 4], "big")
-                head = 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
-                head = 10
-            end = pos + head + length
-            if end > size:
-                break
-            opcode = buf[pos] & 0x0F
-            if opcode == 1:
-                self._text(buf, pos + head, end, now)
-            elif opcode == 9:  # ping: pong with the same payload (masked, zero key)
-                payload = bytes(buf[pos + head : end])
+        taken = 0
+        for opcode, start, end in frames(buf):
+            if opcode == TEXT:
+                self._text(buf, start, end, now)
+            elif opcode == PING:  # ping: pong with the same payload (masked, zero key)
+                payload = bytes(buf[start:end])
                 assert self.transport is not None
-                self.transport.write(bytes((0x8A, 0x80 | len(payload), 0, 0, 0, 0)) + payload)
-            elif opcode == 8:
+                self.transport.write(pong(payload))
+            elif opcode == CLOSE:
                 self.run.closed_early += not self.finished
                 self._finish()
-            elif opcode != 10:
+            elif opcode != PONG:
                 self.run.unexpected += 1
-            pos = end
-        del buf[:pos]
+            taken = end
+        del buf[:taken]
 
     def _text(self, buf: bytearray, start: int, end: int, now: float) -> None:
-        at = buf.find(VERSION_KEY, start, min(end, start + 64))
-        if at < 0:
-            return  # a keep-alive ping message
-        match = DIGITS.match(buf, at + len(VERSION_KEY))
+        match = NUMBER.search(buf, start, min(end, start + 64))
         if match is None:
-            self.run.unexpected += 1
-            return
-        version = int(match.group())
+            return  # a keep-alive ping message
+        number = int(match.group(1))
         run = self.run
         if not self.snapshot.done():
-            self.last = version
-            self.snapshot.set_result(version)
+            self.last = self.start = number
+            self.snapshot.set_result(number)
             return
-        if version <= self.last:
+        if number <= self.last:
             run.out_of_order += 1
-        self.last = version
-        index = version - run.first
+        self.last = number
+        # The k-th frame after the snapshot shows the k-th action (every action changes
+        # what the players see), whatever the stream numbers it from.
+        index = number - self.start - 1
         if 0 <= index < run.versions:
             slot = self.base + index
             if run.stamps[slot]:
@@ -181,7 +168,7 @@ class Socket(asyncio.Protocol):
             else:
                 run.stamps[slot] = now
             run.message_size = end - start
-        if version >= run.first + run.versions - 1:
+        if index >= run.versions - 1:
             self._finish()
 
     def _finish(self) -> None:
@@ -550,10 +537,12 @@ async def bench_ours(
             campaign = (
                 await http.post("/api/campaigns", json={"name": "Bench"}, headers=dm)
             ).json()
+            # Exact enemy HP on the player view: every hit changes what the players see,
+            # so each action is one player frame (they get none for an unseen change).
             eid = (
                 await http.post(
                     f"/api/campaigns/{campaign['id']}/encounters",
-                    json={"name": "Bench"},
+                    json={"name": "Bench", "settings": EXACT_HP},
                     headers=dm,
                 )
             ).json()["id"]

@@ -61,6 +61,8 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
+from wsframes import CLOSE, PING, TEXT, frames, pong
+
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
 sys.path.insert(0, str(BACKEND))
@@ -130,35 +132,19 @@ class Socket(asyncio.Protocol):
                 return
             self.upgraded = True
             del buf[: end + 4]
-        pos, size = 0, len(buf)
-        while size - pos >= 2:
-            length = buf[pos + 1] & 0x7F
-            head = 2
-            if length == 126:
-                if size - pos < 4:
-                    break
-                length = int.from_bytes(buf[pos + 2 : pos + 4], "big")
-                head = 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
-                head = 10
-            end = pos + head + length
-            if end > size:
-                break
-            opcode = buf[pos] & 0x0F
-            if opcode == 1:
-                self._text(bytes(buf[pos + head : min(end, pos + head + 48)]), now)
-            elif opcode == 9:  # ping: pong, masked with a zero key
-                payload = bytes(buf[pos + head : end])
+        taken = 0
+        for opcode, start, end in frames(buf):
+            if opcode == TEXT:
+                self._text(bytes(buf[start : min(end, start + 48)]), now)
+            elif opcode == PING:  # ping: pong, masked with a zero key
+                payload = bytes(buf[start:end])
                 assert self.transport is not None
-                self.transport.write(bytes((0x8A, 0x80 | len(payload), 0, 0, 0, 0)) + payload)
-            elif opcode == 8 and not self.closing:
+                self.transport.write(pong(payload))
+            elif opcode == CLOSE and not self.closing:
                 self.run.closed_early += 1
                 self.closing = True
-            pos = end
-        del buf[:pos]
+            taken = end
+        del buf[:taken]
 
     def _text(self, head: bytes, now: float) -> None:
         match = HEAD.match(head)
