@@ -68,15 +68,13 @@ from tests.servers import (  # noqa: E402
     gunicorn_instance,
 )
 
-BASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BASE_URL = os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# (tests.conftest reads TEST_DATABASE_URL when imported)
+from tests.conftest import create_pg_database, drop_pg_database, migrate  # noqa: E402
+
 GOAL_RATIO = 0.6
 GOAL_P99 = 2.0
 VERBOSE = False
-
-
-def dsn_for(db: str) -> str:
-    head, _, _ = BASE_URL.rpartition("/")
-    return f"{head}/{db}"
 
 
 # --- the servers -------------------------------------------------------------------
@@ -510,18 +508,9 @@ async def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install -y wrk)")
 
-    db = f"bench_http_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(BASE_URL)
-    await admin.execute(f'CREATE DATABASE "{db}"')
-    dsn = dsn_for(db)
+    dsn = await create_pg_database("bench_http")
     try:
-        subprocess.run(
-            [str(BIN_DIR / "alembic"), "upgrade", "head"],
-            cwd=BACKEND,
-            check=True,
-            env={**os.environ, "DATABASE_URL": dsn},
-            capture_output=True,
-        )
+        await migrate(dsn)
         with (
             gunicorn_instance(dsn, workers=3) as ours,
             tempfile.TemporaryDirectory() as tmp,
@@ -584,8 +573,7 @@ async def main() -> None:
                 if args.profile:
                     profile(ours, scripts["act"][1], args.duration, args)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await admin.close()
+        await drop_pg_database(dsn)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ import re
 import resource
 import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -58,7 +57,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 
 from wsframes import CLOSE, PING, TEXT, frames, pong
@@ -67,9 +65,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
 sys.path.insert(0, str(BACKEND))
 
-from tests.servers import BIN_DIR, Instance, gunicorn_instance  # noqa: E402
+from tests.servers import Instance, gunicorn_instance  # noqa: E402
 
-BASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# (tests.conftest reads TEST_DATABASE_URL when imported)
+from tests.conftest import create_pg_database, drop_pg_database, migrate  # noqa: E402
+
 EXACT_HP = {"player_view": {"enemies": {"show_hp": "exact"}}}
 TABLES_PER_DM = 100
 HEAD = re.compile(rb'^\{"type":"(snapshot|event)","(?:version|seq)":(\d+)')
@@ -569,19 +570,9 @@ async def main() -> None:
     raise_fd_limit()
     per_socket = int(args.duration / args.interval) + 2
 
-    db = f"bench_tables_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(BASE_URL)
-    await admin.execute(f'CREATE DATABASE "{db}"')
-    head, _, _ = BASE_URL.rpartition("/")
-    dsn = f"{head}/{db}"
+    dsn = await create_pg_database("bench_tables")
     try:
-        subprocess.run(
-            [str(BIN_DIR / "alembic"), "upgrade", "head"],
-            cwd=BACKEND,
-            check=True,
-            env={**os.environ, "DATABASE_URL": dsn},
-            capture_output=True,
-        )
+        await migrate(dsn)
         env = {"LOGIN_ATTEMPTS": "1000000", "LOGIN_ADDRESS_ATTEMPTS": "1000000"}
         with gunicorn_instance(dsn, workers=3, env=env) as server:
             t0 = time.monotonic()
@@ -599,8 +590,7 @@ async def main() -> None:
             report = await run(server, tables, clients, args, per_socket, ready, failed)
             print(report)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await admin.close()
+        await drop_pg_database(dsn)
 
 
 async def run(
