@@ -107,3 +107,18 @@ async def sign_up_dm(api: Any, campaign: str = "C") -> tuple[str, dict[str, Any]
     made = await api.post("/api/campaigns", json={"name": campaign})
     assert made.status_code == 201, made.text
     return token, made.json()
+
+
+async def open_signed_in(
+    browser: Any, server: str, token: str, path: str = "/", **context_options: Any
+) -> Any:
+    """A new page of a new browser context on the console at ``path``, signed in with
+    ``token`` (stored as the console stores it, then the page reloaded)."""
+    context = await browser.new_context(base_url=server, **context_options)
+    page = await context.new_page()
+    await page.goto("/")
+    await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
+    if path != "/":
+        await page.goto(path)
+    await page.reload()
+    return page

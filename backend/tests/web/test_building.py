@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.statblocks.test_importers import GOBLIN_IA
-from tests.web.conftest import SCREENSHOTS, axe_violations, sign_up_dm
+from tests.web.conftest import SCREENSHOTS, axe_violations, open_signed_in, sign_up_dm
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +36,7 @@ async def _console_with_a_party(server: str, browser: Any) -> Any:
                 json={"name": name, "max_hp": 20, "level": 2},
             )
             assert made.status_code == 201, made.text
-    context = await browser.new_context(viewport=DESKTOP, base_url=server, accept_downloads=True)
-    page = await context.new_page()
-    await page.goto("/")
-    await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
-    await page.reload()
+    page = await open_signed_in(browser, server, token, viewport=DESKTOP, accept_downloads=True)
     await _expect()(page.locator("#character-list")).to_contain_text("Bram")
     return page
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import SCREENSHOTS, axe_violations, sign_up_dm
+from tests.web.conftest import SCREENSHOTS, axe_violations, open_signed_in, sign_up_dm
 from tests.web.test_browser import PHONE, Watch
 
 pytestmark = pytest.mark.slow
@@ -339,12 +339,9 @@ async def _signed_in_console(browser: Any, server: str, viewport: dict[str, int]
             assert added.status_code == 201, added.text
         started = await api.post(f"/api/encounters/{eid}/actions", json={"type": "start_combat"})
         assert started.status_code == 200, started.text
-    context = await browser.new_context(viewport=viewport, base_url=server)
-    page = await context.new_page()
-    await page.goto("/")
-    await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
-    await page.goto(f"/#/c/{campaign['id']}/e/{eid}")
-    await page.reload()
+    page = await open_signed_in(
+        browser, server, token, f"/#/c/{campaign['id']}/e/{eid}", viewport=viewport
+    )
     await _expect()(page.locator("#order > li")).to_have_count(14)
     return page
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import SCREENSHOTS, sign_up_dm
+from tests.web.conftest import SCREENSHOTS, open_signed_in, sign_up_dm
 from tests.web.test_browser import PHONE
 from tests.web.test_console import DESKTOP, _expect, row
 
@@ -48,12 +48,9 @@ async def _console(browser: Any, server: str, viewport: dict[str, int], *, start
         if start:
             r = await api.post(f"/api/encounters/{eid}/actions", json={"type": "start_combat"})
             assert r.status_code == 200, r.text
-    context = await browser.new_context(viewport=viewport, base_url=server)
-    page = await context.new_page()
-    await page.goto("/")
-    await page.evaluate("t => localStorage.setItem('initiative.token', t)", token)
-    await page.goto(f"/#/c/{campaign['id']}/e/{eid}")
-    await page.reload()
+    page = await open_signed_in(
+        browser, server, token, f"/#/c/{campaign['id']}/e/{eid}", viewport=viewport
+    )
     await _expect()(page.locator("#order > li")).to_have_count(8)
     page.encounter_api = (server, token, eid)  # type: ignore[attr-defined]
     return page
