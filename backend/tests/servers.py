@@ -67,6 +67,27 @@ class Instance:
                 pids.add(int(stat.parent.name))
         return pids
 
+    def workers_holding(self, client_ports: set[int]) -> dict[int, int]:
+        """How many of the loopback connections from ``client_ports`` each worker holds,
+        by worker pid: /proc/net/tcp names each accepted socket's inode by its two ports,
+        and a worker's /proc/<pid>/fd links name the inodes it holds."""
+        server_port = int(self.address.rsplit(":", 1)[1])
+        inodes: set[str] = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with suppress(OSError):
+                for line in Path(table).read_text().splitlines()[1:]:
+                    fields = line.split()
+                    local = int(fields[1].rsplit(":", 1)[1], 16)
+                    remote = int(fields[2].rsplit(":", 1)[1], 16)
+                    if local == server_port and remote in client_ports:
+                        inodes.add(f"socket:[{fields[9]}]")
+        held: dict[int, int] = {}
+        for pid in self.worker_pids():
+            with suppress(OSError):
+                links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+                held[pid] = len(links & inodes)
+        return held
+
     def kill(self) -> None:
         """Kill the master and its workers at once (SIGKILL), as a crashed machine."""
         with suppress(ProcessLookupError):

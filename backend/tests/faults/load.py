@@ -152,6 +152,7 @@ class LiveDM:
         self.versions: list[int] = []  # event versions, in the order received
         self.snapshots: list[int] = []
         self.reconnects = 0
+        self.port = 0  # the client's port of the connection open now
         self.close_codes: list[int | None] = []
         self.state: Json | None = None
         self.problems: list[str] = []
@@ -177,6 +178,7 @@ class LiveDM:
                 async with connect(
                     url, subprotocols=["bearer", self.token], open_timeout=10, max_size=None
                 ) as conn:
+                    self.port = conn.local_address[1]
                     self.connected.set()
                     async for raw in conn:
                         self._take(json.loads(raw))
