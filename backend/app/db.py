@@ -1,4 +1,5 @@
-"""Database engine, sessions and the declarative base.
+"""Database engine, sessions, the hot paths' driver connections (:class:`Store`) and
+the declarative base.
 
 The engine is made from a :class:`app.config.Database` (``DATABASE_URL`` interpreted
 once: which database, with which async driver, through which pooler). On SQLite every
@@ -8,13 +9,18 @@ are on and the journal is WAL.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import JSON, DateTime, MetaData, String, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -170,3 +176,101 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class Store:
+    """How the hot paths (an encounter read, a combat action) reach the database.
+
+    On PostgreSQL (``driver_ready``) :meth:`driver` lends the driver's own (asyncpg)
+    connection, checked out of the engine's pool: the statements run as asyncpg prepares
+    and caches them, with no ORM session and no SQLAlchemy execution around them, which
+    cost more CPU than the statements. SQLAlchemy still pools (one pool for every
+    route), and the driver's errors reach the error handlers as SQLAlchemy's would
+    (:func:`_as_dbapi_error`). Elsewhere (SQLite) :meth:`unit` gives a session, as
+    every other route has."""
+
+    __slots__ = (
+        "driver_ready",
+        "engine",
+        "read_sessionmaker",
+        "sessionmaker",
+        "transaction_pooler",
+    )
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        read_sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        transaction_pooler: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker
+        self.read_sessionmaker = read_sessionmaker
+        self.transaction_pooler = transaction_pooler
+        self.driver_ready = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def unit(self, *, read: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits when the block ends and rolls back when
+        it raises (as :func:`app.deps.get_session` does for a request); ``read``: the
+        read-only requests' sessionmaker."""
+        maker = self.read_sessionmaker if read else self.sessionmaker
+        async with maker() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+
+    @asynccontextmanager
+    async def driver(self, *, transaction: bool) -> AsyncIterator[Any]:
+        """The asyncpg connection of one pooled connection, for the block. With
+        ``transaction`` the block is one transaction (committed when it ends, rolled back
+        when it raises); without, each statement commits on its own. Through a
+        transaction-mode pooler every block is a transaction: asyncpg prepares a statement
+        (unnamed there, its cache being off) and runs it in two exchanges, which the
+        pooler keeps on one server connection only inside a transaction.
+
+        A connection that failed (lost, the server shutting down, the request cancelled
+        mid-statement) is not given back to the pool but closed."""
+        async with self.engine.connect() as connection:
+            conn: Any = (await connection.get_raw_connection()).driver_connection
+            try:
+                if transaction or self.transaction_pooler:
+                    async with conn.transaction():
+                        yield conn
+                else:
+                    yield conn
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                broken = _broken(exc)
+                if broken:
+                    await connection.invalidate(exc)
+                raise _as_dbapi_error(exc, broken) from exc
+            except asyncio.CancelledError:
+                # Cancelled mid-statement (the client went away), maybe mid-transaction.
+                await connection.invalidate()
+                raise
+
+
+# SQLSTATE classes after which the connection is gone or going: 08 connection exception,
+# 57 operator intervention (shutting down, terminated by an administrator).
+_BROKEN_CLASSES = frozenset({"08", "57"})
+
+
+def _broken(exc: BaseException) -> bool:
+    if isinstance(exc, asyncpg.PostgresError):
+        return str(getattr(exc, "sqlstate", "") or "")[:2] in _BROKEN_CLASSES
+    return True  # the driver's interface errors, the socket's
+
+
+def _as_dbapi_error(exc: BaseException, broken: bool) -> DBAPIError:
+    """The driver's error as SQLAlchemy raises it, for app.problems' handler: a lost
+    connection is an OperationalError (503, retry); a statement's own error keeps its
+    SQLSTATE (``orig.sqlstate``), which decides between 503 and 500 there."""
+    if broken:
+        return OperationalError(None, None, exc, connection_invalidated=True)
+    return DBAPIError(None, None, exc)

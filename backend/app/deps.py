@@ -22,6 +22,7 @@ from app.auth.security import TokenClaims, decode_token
 from app.auth.service import check_generation
 from app.auth.service import user_for_token as user_for_token  # the DM socket's check too
 from app.config import Settings
+from app.db import Store
 from app.errors import Unauthorized, Unprocessable
 
 
@@ -33,6 +34,16 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_store(request: Request) -> Store:
+    """The hot paths' way to the database (:class:`app.db.Store`): no session of the
+    request's; the route's service opens what it needs."""
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:

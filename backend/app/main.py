@@ -16,7 +16,7 @@ from app.campaigns.router import invitations_router
 from app.campaigns.router import router as campaigns_router
 from app.characters.router import router as characters_router
 from app.config import Settings, get_settings
-from app.db import create_engine, read_engine, session_factory
+from app.db import Store, create_engine, read_engine, session_factory
 from app.deps import reject_nul_characters
 from app.dice_router import router as dice_router
 from app.encounters.difficulty_router import router as difficulty_router
@@ -59,6 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = session_factory(engine)
         app.state.read_sessionmaker = session_factory(
             read_engine(engine, transaction_pooler=database.transaction_pooler)
+        )
+        app.state.store = Store(
+            engine,
+            app.state.sessionmaker,
+            app.state.read_sessionmaker,
+            transaction_pooler=database.transaction_pooler,
         )
         hub = app.state.hub = Hub(app.state.sessionmaker, database, settings.redis_url)
         await hub.start()

@@ -187,7 +187,7 @@ def _view(state: EncounterState) -> dict[str, Any]:
 
 
 # Bookkeeping the rules keep in the stored state that clients never see (the encounter
-# read drops the same keys in SQL: app.encounters.repository.read_view_for_member).
+# read drops the same keys in SQL: app.encounters.repository.read_view).
 INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
 INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
 

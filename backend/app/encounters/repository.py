@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -14,14 +13,11 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
-    literal_column,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -106,44 +102,49 @@ class View:
     generation: int | None  # the reader's token generation (None: no such user)
 
 
-@lru_cache(maxsize=8)
-def _read_view_pg(hidden: tuple[str, ...], hidden_in_combatants: tuple[str, ...]) -> Any:
-    """The read with the reshaping done by PostgreSQL: the stored JSONB less ``hidden``
-    keys, each combatant less ``hidden_in_combatants``, plus the campaign id, as text.
-    Python then only passes the text on."""
+# The DM's read on PostgreSQL, run on the driver's connection (app.db.Store.driver): the
+# database reshapes the stored JSONB (less the hidden keys, $3, and each combatant less
+# $4, plus the campaign id) and answers the finished document as text, with the reader's
+# token generation and the membership check in the same statement.
+_READ_VIEW_SQL = """
+SELECT e.campaign_id, e.version,
+       ((e.state - $3::text[]) || jsonb_build_object(
+           'campaign_id', e.campaign_id,
+           'combatants', COALESCE(
+               (SELECT jsonb_agg(each.value - $4::text[] ORDER BY each.ordinality)
+                FROM jsonb_array_elements(e.state -> 'combatants')
+                     WITH ORDINALITY AS each (value, ordinality)),
+               '[]'::jsonb)))::text AS document,
+       (SELECT u.token_generation FROM users AS u WHERE u.id = $2) AS generation
+FROM encounters AS e
+JOIN campaigns AS c ON c.id = e.campaign_id
+WHERE e.id = $1
+  AND (c.owner_id = $2 OR EXISTS (
+      SELECT 1 FROM campaign_members AS m WHERE m.campaign_id = c.id AND m.user_id = $2))
+"""
+_GENERATION_SQL = "SELECT token_generation FROM users WHERE id = $1"
 
-    def less(document: Any, keys: tuple[str, ...]) -> Any:
-        for key in keys:
-            document = document.op("-", return_type=JSONB)(literal(key, Text))
-        return document
 
-    each = (
-        func.jsonb_array_elements(_e.state["combatants"])
-        .table_valued("value", with_ordinality="ordinality")
-        .render_derived(name="c")
+async def read_view(
+    conn: Any,
+    encounter_id: str,
+    user_id: str,
+    *,
+    hidden: tuple[str, ...],
+    hidden_in_combatants: tuple[str, ...],
+) -> View | None:
+    """PostgreSQL's :func:`read_view_for_member`, on an asyncpg connection: one
+    statement, prepared once per connection, whose answer is the document as text."""
+    row = await conn.fetchrow(
+        _READ_VIEW_SQL, encounter_id, user_id, list(hidden), list(hidden_in_combatants)
     )
-    combatants = (
-        select(
-            func.jsonb_agg(
-                aggregate_order_by(less(each.c.value, hidden_in_combatants), each.c.ordinality)
-            )
-        )
-        .select_from(each)
-        .scalar_subquery()
-    )
-    document = less(_e.state, hidden).op("||", return_type=JSONB)(
-        func.jsonb_build_object(
-            literal("campaign_id", Text),
-            _e.campaign_id,
-            literal("combatants", Text),
-            func.coalesce(combatants, literal_column("'[]'::jsonb")),
-        )
-    )
-    return (
-        select(_e.campaign_id, _e.version, cast(document, Text).label("document"), _GENERATION)
-        .join(Campaign.__table__, _c.id == _e.campaign_id)
-        .where(_e.id == bindparam("encounter_id"), _MEMBER_OF)
-    )
+    return None if row is None else View(row[0], row[1], row[2], row[3])
+
+
+async def token_generation(conn: Any, user_id: str) -> int | None:
+    """The user's token generation (None: no such user), on an asyncpg connection."""
+    generation: int | None = await conn.fetchval(_GENERATION_SQL, user_id)
+    return generation
 
 
 async def read_view_for_member(
@@ -157,12 +158,8 @@ async def read_view_for_member(
     """The encounter as its DM reads it, in one statement: the stored state without the
     ``hidden`` keys (nor ``hidden_in_combatants`` in each combatant) and with
     ``campaign_id``, never validated again; None if the user does not DM its campaign.
-    On PostgreSQL the database reshapes the JSONB; on SQLite Python does."""
+    Python reshapes the JSON (SQLite; PostgreSQL's read is :func:`read_view`)."""
     params = {"encounter_id": encounter_id, "user_id": user_id}
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = _read_view_pg(hidden, hidden_in_combatants)
-        row = (await session.execute(stmt, params)).one_or_none()
-        return None if row is None else View(*row)
     found = (await session.execute(_READ_FOR_MEMBER, params)).one_or_none()
     if found is None:
         return None

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import TypeAdapter
 
 from app.campaigns.dependencies import MemberCampaign
-from app.deps import CurrentUserId, SessionDep, UncheckedClaims
+from app.deps import CurrentUserId, SessionDep, StoreDep, UncheckedClaims
 from app.dice import DiceRoller
 from app.encounters import combatants, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
@@ -107,11 +107,9 @@ async def list_encounters(
     response_model=None,
     responses={200: {"model": EncounterOut}, **READ_ERRORS},
 )
-async def get_encounter(
-    encounter_id: str, caller: UncheckedClaims, session: SessionDep
-) -> Response:
+async def get_encounter(encounter_id: str, caller: UncheckedClaims, store: StoreDep) -> Response:
     """The encounter's current state: one stored row, however long its log."""
-    return json_response(*await service.read_json(session, encounter_id, caller))
+    return json_response(*await service.read_json(store, encounter_id, caller))
 
 
 @router.patch(

@@ -21,7 +21,7 @@ from app.auth.security import TokenClaims
 from app.auth.service import check_generation, require_generation
 from app.campaigns.models import Campaign
 from app.characters import repository as characters
-from app.db import utcnow
+from app.db import Store, utcnow
 from app.dice import Roller
 from app.encounters import exchange, repository, rules
 from app.encounters.actions import Action, Redo, RenameEncounter, Undo
@@ -128,21 +128,33 @@ async def _not_found(session: AsyncSession, encounter_id: str, caller: TokenClai
     return EncounterNotFound(f"No encounter {encounter_id}.")
 
 
-async def read_json(
-    session: AsyncSession, encounter_id: str, caller: TokenClaims
-) -> tuple[str, int]:
+async def read_json(store: Store, encounter_id: str, caller: TokenClaims) -> tuple[str, int]:
     """The DM's view of the encounter as JSON, and its version: one statement, which
     also checks the caller's token generation. The stored state is not validated
-    again (it was when it was written): it is reshaped as it is."""
-    view = await repository.read_view_for_member(
-        session,
-        encounter_id,
-        caller.user_id,
-        hidden=INTERNAL_STATE_KEYS,
-        hidden_in_combatants=INTERNAL_COMBATANT_KEYS,
-    )
-    if view is None:
-        raise await _not_found(session, encounter_id, caller)
+    again (it was when it was written): it is reshaped as it is, on PostgreSQL by the
+    database, on the driver's connection (no session)."""
+    hidden, in_combatants = INTERNAL_STATE_KEYS, INTERNAL_COMBATANT_KEYS
+    if store.driver_ready:
+        async with store.driver(transaction=False) as conn:
+            view = await repository.read_view(
+                conn,
+                encounter_id,
+                caller.user_id,
+                hidden=hidden,
+                hidden_in_combatants=in_combatants,
+            )
+            if view is None:
+                # No row for the caller: a token no longer good is a 401, else a 404.
+                require_generation(await repository.token_generation(conn, caller.user_id), caller)
+                raise EncounterNotFound(f"No encounter {encounter_id}.")
+    else:
+        async with store.unit(read=True) as session:
+            view = await repository.read_view_for_member(
+                session, encounter_id, caller.user_id,
+                hidden=hidden, hidden_in_combatants=in_combatants,
+            )  # fmt: skip
+            if view is None:
+                raise await _not_found(session, encounter_id, caller)
     require_generation(view.generation, caller)
     return view.document, view.version
 
@@ -260,22 +272,11 @@ async def record(
     model (``state_before`` as stored): if the players see a difference, the event
     takes the encounter's next ``player_seq`` (the player stream's frames). The
     repository announces the new version as it writes it (delivered at commit)."""
-    seq = version_before + 1
-    player_seq = player_seq_before + 1 if sees_change(before, after) else None
-    after.version = seq
     if event.type == "combat_ended":
         # The write-back is part of the event, so undo and redo can replay it.
         event.data["write_back"] = await _write_back_hp(session, campaign_id, after)
-    state_json = after.model_dump_json()
-    row = EventOut(
-        seq=seq,
-        type=event.type,
-        text=event.text,
-        reminders=event.reminders,
-        data=event.data,
-        undo_of=undo_of,
-        actor_id=actor_id,
-        created_at=utcnow(),
+    row, player_seq, state_json = _entry(
+        before, after, event, version_before, player_seq_before, actor_id, undo_of
     )
     await repository.write_event(
         session,
@@ -287,6 +288,34 @@ async def record(
         player_seq=player_seq,
     )
     return Outcome(campaign_id=campaign_id, state=after, state_json=state_json, events=[row])
+
+
+def _entry(
+    before: EncounterState,
+    after: EncounterState,
+    event: rules.Event,
+    version_before: int,
+    player_seq_before: int,
+    actor_id: str | None,
+    undo_of: int | None,
+) -> tuple[EventOut, int | None, str]:
+    """The log entry of ``event`` after ``version_before`` (``after`` takes its
+    version), the encounter's new ``player_seq`` if the players see a difference (else
+    None), and ``after`` serialised as it is stored."""
+    seq = version_before + 1
+    player_seq = player_seq_before + 1 if sees_change(before, after) else None
+    after.version = seq
+    row = EventOut(
+        seq=seq,
+        type=event.type,
+        text=event.text,
+        reminders=event.reminders,
+        data=event.data,
+        undo_of=undo_of,
+        actor_id=actor_id,
+        created_at=utcnow(),
+    )
+    return row, player_seq, after.model_dump_json()
 
 
 async def duplicate(session: AsyncSession, encounter: Encounter, *, actor_id: str) -> Outcome:
