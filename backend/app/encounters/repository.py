@@ -184,6 +184,94 @@ async def lock_for_member(
     return row
 
 
+# The action's lock and write on PostgreSQL, run on the driver's connection in one
+# transaction (app.db.Store.driver): the lock reads what the rules need and the
+# reader's token generation; the write appends the event, stores the state and, with
+# NOTIFY, announces it, in one statement.
+_LOCK_SQL = """
+SELECT e.campaign_id, e.version, e.state::text AS state, e.player_seq,
+       (SELECT u.token_generation FROM users AS u WHERE u.id = $2) AS generation
+FROM encounters AS e
+JOIN campaigns AS c ON c.id = e.campaign_id
+WHERE e.id = $1
+  AND (c.owner_id = $2 OR EXISTS (
+      SELECT 1 FROM campaign_members AS m WHERE m.campaign_id = c.id AND m.user_id = $2))
+FOR UPDATE OF e
+"""
+_APPEND_CTE = """
+WITH appended AS (
+    INSERT INTO encounter_events
+        (encounter_id, seq, type, data, text, reminders, actor_id, undo_of, created_at,
+         state_before, player_seq)
+    VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7, $8, $9, $10::jsonb, $11)
+), saved AS (
+    UPDATE encounters
+    SET state = $12::jsonb, version = $2, status = $13, name = $14, ruleset = $15,
+        updated_at = $9, player_seq = COALESCE($11, player_seq)
+    WHERE id = $1
+)
+"""
+_APPEND_SQL = _APPEND_CTE + "SELECT pg_notify($16, $17)"
+_APPEND_SQL_QUIET = _APPEND_CTE + "SELECT 1"
+
+
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """An encounter locked for an action (:func:`lock`)."""
+
+    campaign_id: str
+    version: int
+    state: str  # as stored, JSON
+    player_seq: int
+    generation: int | None  # the actor's token generation (None: no such user)
+
+
+async def lock(conn: Any, encounter_id: str, user_id: str) -> Locked | None:
+    """PostgreSQL's :func:`lock_for_member`, on an asyncpg connection in a transaction:
+    the encounter if the user DMs its campaign, its row locked until the transaction
+    ends, and the user's token generation."""
+    row = await conn.fetchrow(_LOCK_SQL, encounter_id, user_id)
+    return None if row is None else Locked(row[0], row[1], row[2], row[3], row[4])
+
+
+async def append(
+    conn: Any,
+    *,
+    encounter_id: str,
+    event: dict[str, Any],
+    state_before: str,
+    state: str,
+    summary: tuple[str, str, str],
+    player_seq: int | None,
+    notice: tuple[str, str] | None,
+) -> None:
+    """PostgreSQL's :func:`write_event`, on an asyncpg connection in the locking
+    transaction: one statement appends the event, stores the state and, given a
+    ``notice`` (channel, payload), sends it with ``pg_notify`` (delivered at commit)."""
+    status, name, ruleset = summary
+    args = [
+        encounter_id,
+        event["seq"],
+        event["type"],
+        _dumps(event["data"]),
+        event["text"],
+        _dumps(event["reminders"]),
+        event["actor_id"],
+        event["undo_of"],
+        event["created_at"],
+        state_before,
+        player_seq,
+        state,
+        status,
+        name,
+        ruleset,
+    ]
+    if notice is None:
+        await conn.execute(_APPEND_SQL_QUIET, *args)
+    else:
+        await conn.execute(_APPEND_SQL, *args, *notice)
+
+
 async def get_by_share_hash(session: AsyncSession, token_hash: str) -> Encounter | None:
     stmt = select(Encounter).where(Encounter.share_token_hash == token_hash)
     return (await session.execute(stmt)).scalar_one_or_none()

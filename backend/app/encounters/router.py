@@ -181,15 +181,15 @@ async def perform_action(
     encounter_id: str,
     action: Annotated[Action, Body(discriminator="type")],
     caller: UncheckedClaims,
-    session: SessionDep,
+    store: StoreDep,
     if_match: IfMatch,
 ) -> Response:
     """Apply one combat action, tagged by ``type``. Answers with the event it
     appended and the new state. All of it or none of it; with ``If-Match`` a
     stale version is 412. ``undo`` takes back the newest action not yet undone;
     ``redo`` re-applies the newest undone one until a new action is taken."""
-    outcome = await service.perform(
-        session,
+    outcome = await service.act(
+        store,
         encounter_id=encounter_id,
         caller=caller,
         action=action,

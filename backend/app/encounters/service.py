@@ -24,7 +24,7 @@ from app.characters import repository as characters
 from app.db import Store, utcnow
 from app.dice import Roller
 from app.encounters import exchange, repository, rules
-from app.encounters.actions import Action, Redo, RenameEncounter, Undo
+from app.encounters.actions import Action, EndCombat, Redo, RenameEncounter, Undo
 from app.encounters.combatants import new_id, new_tiebreak
 from app.encounters.models import Encounter, EncounterEvent
 from app.encounters.projection import (
@@ -41,7 +41,7 @@ from app.encounters.schemas import (
 from app.encounters.state import Combatant, DeathSaves, EncounterState
 from app.errors import NotFound, PreconditionFailed, RuleViolation
 from app.observability import metrics
-from app.realtime import revocation
+from app.realtime import publish, revocation
 
 
 class EncounterNotFound(NotFound):
@@ -157,6 +157,81 @@ async def read_json(store: Store, encounter_id: str, caller: TokenClaims) -> tup
                 raise await _not_found(session, encounter_id, caller)
     require_generation(view.generation, caller)
     return view.document, view.version
+
+
+async def act(
+    store: Store,
+    *,
+    encounter_id: str,
+    caller: TokenClaims,
+    action: Action,
+    roller: Roller,
+    if_match: int | None = None,
+) -> Outcome:
+    """:func:`perform` in a transaction of its own: POST .../actions. On PostgreSQL a
+    combat action runs on the driver's connection (:func:`_act_on_driver`); undo and
+    redo (which read the log) and ending combat (which writes the characters' hit
+    points back) run in a session, as every action does on SQLite."""
+    if store.driver_ready and not isinstance(action, Undo | Redo | EndCombat):
+        return await _act_on_driver(
+            store, encounter_id=encounter_id, caller=caller, action=action, roller=roller,
+            if_match=if_match,
+        )  # fmt: skip
+    async with store.unit() as session:
+        return await perform(
+            session, encounter_id=encounter_id, caller=caller, action=action, roller=roller,
+            if_match=if_match,
+        )  # fmt: skip
+
+
+async def _act_on_driver(
+    store: Store,
+    *,
+    encounter_id: str,
+    caller: TokenClaims,
+    action: Action,
+    roller: Roller,
+    if_match: int | None,
+) -> Outcome:
+    """:func:`perform` for a combat action on PostgreSQL, without a session: one
+    transaction on the driver's connection, three exchanges in it (the lock, which also
+    reads the caller's token generation; the rules, in Python; one statement that
+    appends the event, stores the state and, with NOTIFY, announces it), then the
+    commit. With a sender (Redis) the notice goes out once the commit has succeeded."""
+    user_id = caller.user_id
+    announcer = publish.installed(store.sessionmaker)
+    async with store.driver(transaction=True) as conn:
+        locked = await repository.lock(conn, encounter_id, user_id)
+        if locked is None:
+            # No row for the caller: a token no longer good is a 401, else a 404.
+            require_generation(await repository.token_generation(conn, user_id), caller)
+            raise EncounterNotFound(f"No encounter {encounter_id}.")
+        require_generation(locked.generation, caller)
+        if if_match is not None and if_match != locked.version:
+            raise _stale(locked.version, if_match)
+        before = EncounterState.model_validate_json(locked.state)
+        scratch = EncounterState.model_validate_json(locked.state)
+        event, after = rules.resolve(before, action, roller, scratch)
+        stamp_turn(before, after, utcnow())
+        row, player_seq, state_json = _entry(
+            before, after, event, locked.version, locked.player_seq, user_id, None
+        )
+        payload = publish.change_payload(encounter_id, row.seq)
+        notice = announcer.driver_notice(payload)
+        await repository.append(
+            conn,
+            encounter_id=encounter_id,
+            event=row.model_dump(),
+            state_before=locked.state,
+            state=state_json,
+            summary=(after.status, after.name, after.ruleset),
+            player_seq=player_seq,
+            notice=notice,
+        )
+    if notice is None:
+        announcer.committed([payload])
+    metrics.ACTIONS_APPLIED.labels(type=action.type).inc()
+    return Outcome(campaign_id=locked.campaign_id, state=after, state_json=state_json, events=[row])
 
 
 async def perform(

@@ -7,7 +7,8 @@ that transaction commits. How it travels is the publisher's business alone:
 - PostgreSQL without ``REDIS_URL``: a ``pg_notify`` on :data:`CHANNEL`, sent inside
   the transaction, which PostgreSQL delivers to every listening worker when it commits
   and drops if it rolls back. A writer may carry it in its own statement
-  (:meth:`Publisher.notice`: the action path's one round trip).
+  (:meth:`Publisher.notice`, :meth:`Publisher.driver_notice` for a writer on the
+  driver's own connection: the action path's one round trip).
 - ``REDIS_URL``: the session keeps the notice and, after its commit, hands it to the
   :class:`Sender` (the Redis transport, :mod:`app.realtime.transport`), which publishes
   it to every worker.
@@ -97,6 +98,15 @@ class Publisher:
         self._keep(session, payload)
         return None
 
+    def driver_notice(self, payload: dict[str, Any]) -> tuple[str, str] | None:
+        """:meth:`notice` for a writer on the driver's own connection (PostgreSQL, no
+        session: app.db.Store.driver): (channel, payload) for its ``pg_notify``, or None
+        when a sender publishes instead; the writer then hands the payload to
+        :meth:`committed` once its transaction has committed, and drops it if not."""
+        if self.sender is None:
+            return CHANNEL, _dumps(payload)
+        return None
+
     async def announce(self, session: AsyncSession, payload: dict[str, Any]) -> None:
         """Announce ``payload`` (delivered when the transaction commits)."""
         if self._notifies(session):
@@ -132,6 +142,13 @@ _NOTIFY_ONLY = Publisher()
 def publisher(session: AsyncSession) -> Publisher:
     """The session's publisher (:func:`install`); without one, NOTIFY on PostgreSQL."""
     found: Publisher | None = session.info.get(_PUBLISHER_KEY)
+    return _NOTIFY_ONLY if found is None else found
+
+
+def installed(sessionmaker: async_sessionmaker[AsyncSession]) -> Publisher:
+    """The publisher :func:`install` gave ``sessionmaker``'s sessions (without one,
+    NOTIFY on PostgreSQL), for writers that use no session."""
+    found: Publisher | None = sessionmaker.kw.get("info", {}).get(_PUBLISHER_KEY)
     return _NOTIFY_ONLY if found is None else found
 
 
