@@ -56,7 +56,7 @@ from app.observability.logging import get_logger
 from app.realtime import publish
 from app.realtime import repository as repo
 from app.realtime.frames import AUDIENCES, PING, Audience, Frame
-from app.realtime.listener import Listener, NotConnected
+from app.realtime.listener import Batched, Listener, NotConnected
 from app.realtime.publish import Change, Notice, Revocation
 from app.realtime.transport import RedisFanout
 
@@ -591,6 +591,7 @@ class Hub:
         self._revocations: deque[tuple[float, Revocation]] = deque()
         self._replays: dict[str, tuple[float, float]] = {}  # key: (tokens, as of)
         self._listener: Listener | None = None
+        self._heads: Batched[str, repo.Head] | None = None
         self._fanout: RedisFanout | None = None
         self._watchdog: asyncio.Task[None] | None = None
 
@@ -607,6 +608,7 @@ class Hub:
                 on_payload=self._on_payload if notify else _ignore,
                 on_connected=self._reconnected if notify else _nothing,
             )
+            self._heads = Batched(self._listener, repo.heads_on)
             await self._listener.start()
         if self._fanout is not None:
             await self._fanout.start()
@@ -615,6 +617,8 @@ class Hub:
     async def stop(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if self._heads is not None:
+            self._heads.stop()
         if self._listener is not None:
             await self._listener.stop()
         if self._fanout is not None:
@@ -630,11 +634,12 @@ class Hub:
 
     async def head(self, encounter_id: str) -> repo.Head | None:
         """The encounter's current row: on the LISTEN connection when there is one
-        (PostgreSQL, see :func:`app.realtime.repository.head_on`), else (SQLite, or the
-        listener reconnecting) through a session."""
-        if self._listener is not None:
+        (PostgreSQL, see :func:`app.realtime.repository.heads_on`), in one query with every
+        other encounter asked for meanwhile, else (SQLite, or the listener reconnecting)
+        through a session."""
+        if self._heads is not None:
             try:
-                return await self._listener.read(lambda conn: repo.head_on(conn, encounter_id))
+                return await self._heads.get(encounter_id)
             except NotConnected:
                 pass
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
