@@ -175,6 +175,50 @@ async def test_a_replay_costlier_than_a_snapshot_gets_a_snapshot(
     await back.close()
 
 
+async def test_a_worker_keeps_its_replay_buffers_within_its_budget(
+    client: httpx.AsyncClient,
+    dm: Json,
+    campaign: Json,
+    live: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 14 (memory flat): past ``REPLAY_BUDGET`` the oldest frames a worker keeps
+    for replays leave, whichever encounter they belong to; a replay that needs one gets
+    a snapshot, and each encounter's newest frame stays."""
+    base = f"ws://{live}"
+    (a, goblin_a), (b, goblin_b) = [await _goblin_fight(client, dm, campaign) for _ in "ab"]
+    watching = {eid: await dm_stream(base, eid, dm) for eid in (a, b)}
+    for stream in watching.values():
+        await stream.next()
+
+    async def hit(eid: str, goblin: str) -> int:
+        version: int = (
+            await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": 1})
+        )["version"]
+        await watching[eid].until(version)  # the worker has kept it
+        return version
+
+    async def first_after(since: int) -> Json:
+        stream = await dm_stream(base, a, dm, since=since)
+        message = await stream.next()
+        await stream.close()
+        return message
+
+    for _ in range(3):
+        version = await hit(a, goblin_a)
+    # Within the budget: two versions back is a replay.
+    assert (await first_after(version - 2))["type"] == "event"
+
+    monkeypatch.setattr(hub, "REPLAY_BUDGET", 1)
+    await hit(b, goblin_b)  # what the worker keeps now goes past the budget: A's frames go
+    snapshot = await first_after(version - 2)
+    assert (snapshot["type"], snapshot["version"]) == ("snapshot", version)
+    newest = await first_after(version - 1)
+    assert (newest["type"], newest["version"]) == ("event", version)
+    for stream in watching.values():
+        await stream.close()
+
+
 async def test_player_stream_and_link_rotation(
     client: httpx.AsyncClient, dm: Json, campaign: Json, live: str
 ) -> None:
