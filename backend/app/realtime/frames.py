@@ -49,7 +49,10 @@ class Frame:
     version; a player-view link made when it was ``share_seq`` numbers this frame
     ``player_seq - share_seq``."""
 
-    __slots__ = ("_messages", "_model", "campaign_id", "event", "player_seq", "state", "version")
+    __slots__ = (
+        "_messages", "_model", "campaign_id", "compacted", "event", "player_seq", "state",
+        "version",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -61,10 +64,11 @@ class Frame:
         player_seq: int,
     ) -> None:
         self.version = version
-        self.state = state
+        self.state: dict[str, Any] | str | EncounterState | None = state
         self.campaign_id = campaign_id
         self.event = event
         self.player_seq = player_seq
+        self.compacted = False
         self._messages: dict[tuple[str, Audience, int], str] = {}
         # The state as a model, parsed on first use; dropped again by compact().
         self._model = state if isinstance(state, EncounterState) else None
@@ -77,6 +81,8 @@ class Frame:
     def _state(self) -> EncounterState:
         """The state as a model (stored JSON is validated once, on first use)."""
         if self._model is None:
+            if self.state is None or isinstance(self.state, EncounterState):
+                raise RuntimeError(f"frame {self.version} was compacted: its state is gone")
             if isinstance(self.state, str):
                 self._model = EncounterState.model_validate_json(self.state)
             else:
@@ -84,13 +90,26 @@ class Frame:
         return self._model
 
     def compact(self) -> None:
-        """Forget the parsed model (kept only while this is the newest version): the
-        frame stays in the replay buffer as text, its messages and the stored JSON. A
-        parsed state weighs several times its JSON, and every channel of every worker
-        keeps up to :data:`app.realtime.hub.REPLAY_FRAMES` frames. A replay that needs a
-        message not yet made parses the text again."""
-        if not isinstance(self.state, EncounterState):
-            self._model = None
+        """Keep only the live messages already made (called once a newer version
+        exists): the parsed state, the stored JSON, the DM's state text and the snapshots
+        go. Snapshots are made from the newest frame only, and the replay buffers keep
+        up to :data:`app.realtime.hub.REPLAY_FRAMES` older frames per encounter in every
+        worker, so an older frame is kept only for replays. A message it never made
+        cannot be made any more (:meth:`renders`): a replay that needs one gets a
+        snapshot instead."""
+        self.compacted = True
+        self._model = None
+        self.state = None
+        live = "snapshot" if self.event is None else "event"
+        self._messages = {k: v for k, v in self._messages.items() if k[0] == live}
+
+    def _live_key(self, audience: Audience, seq: int) -> tuple[str, Audience, int]:
+        return ("snapshot" if self.event is None else "event", audience, seq)
+
+    def renders(self, audience: Audience, seq: int = 0) -> bool:
+        """Whether this frame can still give its live message (always, unless compacted
+        before it was made)."""
+        return not self.compacted or self._live_key(audience, seq) in self._messages
 
     def _dm_state(self) -> str:
         key: tuple[str, Audience, int] = ("state", "dm", 0)
@@ -105,8 +124,9 @@ class Frame:
         held = sum(len(m) for m in self._messages.values())
         return held + (len(self.state) if isinstance(self.state, str) else 0)
 
-    def cached(self, kind: str, audience: Audience, seq: int = 0) -> bool:
-        return (kind, audience, seq) in self._messages
+    def cached(self, audience: Audience, seq: int = 0) -> bool:
+        """Whether its live message is made already (a replay of it costs nothing)."""
+        return self._live_key(audience, seq) in self._messages
 
     def snapshot(self, audience: Audience, seq: int = 0) -> str:
         """The full state; for players at the link's ``seq``."""

@@ -15,8 +15,9 @@ Joining never waits for the lock, except on a channel's very first load: the cat
 and the registration happen in one step of the event loop, with no ``await`` between,
 so nothing the channel broadcasts can fall between them. The catch-up is a snapshot,
 or a replay of the versions after ``since`` taken from the channel's memory of its
-last :data:`REPLAY_FRAMES` frames (no more than :data:`REPLAY_BYTES` of them), never
-rebuilt from the log. A replay is served only
+last :data:`REPLAY_FRAMES` frames (no more than :data:`REPLAY_BYTES` of them, and the
+worker's channels together no more than :data:`REPLAY_BUDGET`: past it the oldest go,
+whichever encounter they belong to), never rebuilt from the log. A replay is served only
 if it costs no more than a snapshot: every frame it needs is in memory and at most one
 of them still has to be serialised for the audience (a snapshot costs one); and only
 :data:`REPLAY_BURST` replays per link (players) or user (DMs) in a row, refilled one
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any
@@ -56,7 +58,7 @@ from app.observability.logging import get_logger
 from app.realtime import publish
 from app.realtime import repository as repo
 from app.realtime.frames import AUDIENCES, PING, Audience, Frame
-from app.realtime.listener import Listener, NotConnected
+from app.realtime.listener import Batched, Listener, NotConnected
 from app.realtime.publish import Change, Notice, Revocation
 from app.realtime.transport import RedisFanout
 
@@ -68,6 +70,7 @@ STALL_SECONDS = 10.0  # one send unfinished this long: the connection is aborted
 GAP_FILL = 64  # versions a channel rebuilds from the log to fill a gap
 REPLAY_FRAMES = 64  # frames a channel keeps in memory for replays, at most ...
 REPLAY_BYTES = 4 * 1024 * 1024  # ... and no more than this much text beyond the newest
+REPLAY_BUDGET = 32 * 1024 * 1024  # text all of a worker's replay buffers hold, at most
 REPLAY_BURST = 5  # replays per link or user in a row (per worker) ...
 REPLAY_REFILL_SECONDS = 2.0  # ... then one more per this many seconds
 PING_SECONDS = 20.0
@@ -379,8 +382,10 @@ class Channel:
         if frames:
             self.frame = newest
             # Only the newest frame keeps its parsed state (snapshots are made from it).
-            for older in (current, *frames[:-1]):
-                older.compact()
+            older = [current, *frames[:-1]]
+            for frame in older:
+                frame.compact()
+            self.hub.keep(self, older)
             self._trim_recent()
 
     def _trim_recent(self) -> None:
@@ -524,10 +529,12 @@ class Channel:
         return [f.event_message("player", self.link_seq(f)) for f in wanted]
 
     def _replay_cost(self, frames: list[Frame], audience: Audience) -> int:
-        """Serialisations a replay of ``frames`` needs (a snapshot needs one at most)."""
-        if audience == "dm":
-            return sum(not f.cached("event", "dm") for f in frames)
-        return sum(not f.cached("event", "player", self.link_seq(f)) for f in frames)
+        """Serialisations a replay of ``frames`` needs (a snapshot needs one at most);
+        more than any budget allows if a frame can no longer make its message."""
+        needed = [(f, 0 if audience == "dm" else self.link_seq(f)) for f in frames]
+        if not all(f.renders(audience, seq) for f, seq in needed):
+            return sys.maxsize
+        return sum(not f.cached(audience, seq) for f, seq in needed)
 
 
 def _snapshot(channel: Channel, frame: Frame, audience: Audience) -> str:
@@ -590,7 +597,11 @@ class Hub:
         self.channels: dict[str, Channel] = {}
         self._revocations: deque[tuple[float, Revocation]] = deque()
         self._replays: dict[str, tuple[float, float]] = {}  # key: (tokens, as of)
+        # Frames kept for replays, oldest first, with their size: REPLAY_BUDGET in all.
+        self._kept: deque[tuple[Channel, Frame, int]] = deque()
+        self._kept_bytes = 0
         self._listener: Listener | None = None
+        self._heads: Batched[str, repo.Head] | None = None
         self._fanout: RedisFanout | None = None
         self._watchdog: asyncio.Task[None] | None = None
 
@@ -607,6 +618,7 @@ class Hub:
                 on_payload=self._on_payload if notify else _ignore,
                 on_connected=self._reconnected if notify else _nothing,
             )
+            self._heads = Batched(self._listener, repo.heads_on)
             await self._listener.start()
         if self._fanout is not None:
             await self._fanout.start()
@@ -615,6 +627,8 @@ class Hub:
     async def stop(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if self._heads is not None:
+            self._heads.stop()
         if self._listener is not None:
             await self._listener.stop()
         if self._fanout is not None:
@@ -630,11 +644,12 @@ class Hub:
 
     async def head(self, encounter_id: str) -> repo.Head | None:
         """The encounter's current row: on the LISTEN connection when there is one
-        (PostgreSQL, see :func:`app.realtime.repository.head_on`), else (SQLite, or the
-        listener reconnecting) through a session."""
-        if self._listener is not None:
+        (PostgreSQL, see :func:`app.realtime.repository.heads_on`), in one query with every
+        other encounter asked for meanwhile, else (SQLite, or the listener reconnecting)
+        through a session."""
+        if self._heads is not None:
             try:
-                return await self._listener.read(lambda conn: repo.head_on(conn, encounter_id))
+                return await self._heads.get(encounter_id)
             except NotConnected:
                 pass
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -700,6 +715,23 @@ class Hub:
                     generations.get(sub.user_id or "") != sub.generation
                 ):
                     channel.drop(sub, CLOSE_TOKEN_REVOKED, "signed out")
+
+    def keep(self, channel: Channel, frames: list[Frame]) -> None:
+        """Count ``frames`` (no longer the newest: kept by ``channel`` for replays, as
+        text) against :data:`REPLAY_BUDGET`. Past it, this worker's oldest kept frames
+        leave their channels' buffers, whichever encounters they belong to, so its
+        memory levels off however many encounters it serves (a replay that would need
+        a frame gone gets a snapshot)."""
+        for frame in frames:
+            size = frame.size()
+            self._kept.append((channel, frame, size))
+            self._kept_bytes += size
+        while self._kept_bytes > REPLAY_BUDGET and self._kept:
+            owner, frame, size = self._kept.popleft()
+            self._kept_bytes -= size
+            recent = owner.recent
+            if len(recent) > 1 and recent[0] is frame:  # (else it left already)
+                recent.popleft()
 
     # --- sockets ------------------------------------------------------------------------
 

@@ -8,7 +8,11 @@ that is not there.
 
 The hub also reads through it (:meth:`Listener.read`): one short query per change, on a
 connection that is open anyway, instead of a pooled session's three round trips. Reads
-take turns (one query at a time on a connection) with the keep-alive probe.
+take turns (one query at a time on a connection) with the keep-alive probe, so the hub
+batches them (:class:`Batched`): whatever is asked for while one query runs goes into
+the next query, and the connection's round trip never limits how many changes a worker
+can fan out per second (one at a time, 200 changes a second on a busy worker queued
+for tens of seconds).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -32,6 +36,8 @@ MAX_BACKOFF = 10.0
 READ_TIMEOUT = 5.0
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class NotConnected(Exception):
@@ -119,3 +125,54 @@ class Listener:
                     conn.terminate()
             await asyncio.sleep(backoff * (1 + random.random() / 2))
             backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+class Batched(Generic[K, V]):
+    """Reads by key on a :class:`Listener`'s connection, batched: ``query(connection,
+    keys)`` answers many keys in one round trip (a key it leaves out is None). Every key
+    asked for while a query runs waits for the next one, which asks for all of them."""
+
+    def __init__(
+        self, listener: Listener, query: Callable[[Any, list[K]], Awaitable[dict[K, V]]]
+    ) -> None:
+        self._listener = listener
+        self._query = query
+        self._waiting: dict[K, list[asyncio.Future[V | None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def get(self, key: K) -> V | None:
+        """``key``'s value, read with whatever else is asked for meanwhile. Raises what
+        :meth:`Listener.read` raises."""
+        future: asyncio.Future[V | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(future)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="realtime-batched-read")
+        return await future
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _of(self, keys: list[K]) -> Callable[[Any], Awaitable[dict[K, V]]]:
+        return lambda conn: self._query(conn, keys)
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                values = await self._listener.read(self._of(list(batch)))
+            except asyncio.CancelledError:
+                for futures in batch.values():
+                    for future in futures:
+                        future.cancel()
+                raise
+            except Exception as exc:
+                for futures in batch.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                continue
+            for key, futures in batch.items():
+                for future in futures:
+                    if not future.done():  # (its waiter may have been cancelled)
+                        future.set_result(values.get(key))

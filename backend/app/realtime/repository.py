@@ -1,11 +1,12 @@
 """The reads the live streams make: one row per change, the log only to fill gaps.
 
 :func:`head` has two spellings: through a SQLAlchemy session (every database), and
-:func:`head_on`, the same query as plain SQL on an asyncpg connection (PostgreSQL:
-the worker's LISTEN connection, see :mod:`app.realtime.listener`). Every worker runs it
-once per change; the plain one is one round trip instead of three (BEGIN, the query,
-ROLLBACK) and about a twentieth of the CPU, and hands the state over as JSON text,
-which pydantic parses and validates in one step.
+:func:`heads_on`, the same query as plain SQL on an asyncpg connection for many
+encounters at once (PostgreSQL: the worker's LISTEN connection, see
+:mod:`app.realtime.listener`). Every worker runs it for every change; the plain one is
+one round trip instead of three (BEGIN, the query, ROLLBACK), about a twentieth of the
+CPU, serves every encounter that changed meanwhile in the same round trip, and hands the
+state over as JSON text, which pydantic parses and validates in one step.
 """
 
 from __future__ import annotations
@@ -112,40 +113,43 @@ async def head(session: AsyncSession, encounter_id: str) -> Head | None:
     )
 
 
-# head() as plain SQL, for asyncpg (tests/realtime/test_repository.py keeps them equal).
-HEAD_SQL = """
-SELECT e.campaign_id, e.version, e.state::text AS state, e.share_token_hash,
+# head() as plain SQL for asyncpg, for many encounters at once (tests/realtime/
+# test_repository.py and test_hub.py keep it equal to head()).
+HEADS_SQL = """
+SELECT e.id, e.campaign_id, e.version, e.state::text AS state, e.share_token_hash,
        e.player_seq, e.share_seq,
        v.seq, v.type, v.text, v.reminders::text AS reminders, v.undo_of,
        v.player_seq AS event_player_seq
 FROM encounters AS e
 LEFT OUTER JOIN encounter_events AS v ON v.encounter_id = e.id AND v.seq = e.version
-WHERE e.id = $1
+WHERE e.id = ANY($1::varchar[])
 """
 
 
-async def head_on(conn: Any, encounter_id: str) -> Head | None:
-    """:func:`head` on an asyncpg connection; the state stays JSON text."""
-    row = await conn.fetchrow(HEAD_SQL, encounter_id)
-    if row is None:
-        return None
-    event = None
-    if row["seq"] is not None:
-        event = LoggedEvent(
-            seq=row["seq"], type=row["type"], text=row["text"],
-            reminders=json.loads(row["reminders"]), undo_of=row["undo_of"],
-            player_seq=row["event_player_seq"],
-        )  # fmt: skip
-    return Head(
-        encounter_id=encounter_id,
-        campaign_id=row["campaign_id"],
-        version=row["version"],
-        state=row["state"],
-        share_token_hash=row["share_token_hash"],
-        event=event,
-        player_seq=row["player_seq"],
-        share_seq=row["share_seq"],
-    )
+async def heads_on(conn: Any, encounter_ids: list[str]) -> dict[str, Head]:
+    """:func:`head` of each of ``encounter_ids`` on an asyncpg connection, in one round
+    trip, by id (an encounter that does not exist is missing); the states stay JSON
+    text."""
+    heads = {}
+    for row in await conn.fetch(HEADS_SQL, encounter_ids):
+        event = None
+        if row["seq"] is not None:
+            event = LoggedEvent(
+                seq=row["seq"], type=row["type"], text=row["text"],
+                reminders=json.loads(row["reminders"]), undo_of=row["undo_of"],
+                player_seq=row["event_player_seq"],
+            )  # fmt: skip
+        heads[row["id"]] = Head(
+            encounter_id=row["id"],
+            campaign_id=row["campaign_id"],
+            version=row["version"],
+            state=row["state"],
+            share_token_hash=row["share_token_hash"],
+            event=event,
+            player_seq=row["player_seq"],
+            share_seq=row["share_seq"],
+        )
+    return heads
 
 
 async def events_between(

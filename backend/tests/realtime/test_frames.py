@@ -1,5 +1,5 @@
-"""A frame older than the newest drops its parsed state (the replay buffers keep up to 64
-frames per encounter per worker) and still renders every message the same."""
+"""A frame older than the newest keeps only the live messages it made (the replay buffers
+keep up to 64 frames per encounter per worker), and renders them the same."""
 
 from __future__ import annotations
 
@@ -30,11 +30,20 @@ def _frame() -> Frame:
     )
 
 
-def test_a_compacted_frame_renders_the_same_messages() -> None:
+def test_a_compacted_frame_keeps_only_the_live_messages_it_made() -> None:
     kept, compacted = _frame(), _frame()
-    assert compacted.event_message("dm") == kept.event_message("dm")
-    compacted.compact()
-    assert compacted._model is None  # only the text is held now
-    for audience, seq in (("dm", 0), ("player", 3), ("player", 1)):
+    made = [("dm", 0), ("player", 3)]
+    for audience, seq in made:
         assert compacted.event_message(audience, seq) == kept.event_message(audience, seq)
-        assert compacted.snapshot(audience, seq) == kept.snapshot(audience, seq)
+    compacted.snapshot("dm")
+    before = compacted.size()
+    compacted.compact()
+    # Only text, and only the live messages: no parsed state, stored JSON or snapshot.
+    assert compacted._model is None and compacted.state is None
+    assert compacted.size() == sum(len(kept.event_message(a, s)) for a, s in made) < before
+    for audience, seq in made:
+        assert compacted.renders(audience, seq) and compacted.cached(audience, seq)
+        assert compacted.event_message(audience, seq) == kept.event_message(audience, seq)
+    # A message it never made cannot be made now: a replay needing it gets a snapshot.
+    assert not compacted.renders("player", 1)
+    assert kept.renders("player", 1) and not kept.cached("player", 1)

@@ -204,9 +204,38 @@ async def test_the_hub_reads_what_a_session_reads(
     # On PostgreSQL the read is plain SQL on the LISTEN connection: the same row.
     listener = hub._listener
     assert listener is not None
-    on_listener = await listener.read(lambda conn: repo.head_on(conn, eid))
-    assert isinstance(on_listener, repo.Head) and isinstance(on_listener.state, str)
-    assert _plain(on_listener) == _plain(expected)
+    on_listener = await listener.read(lambda conn: repo.heads_on(conn, [eid, "no-such"]))
+    assert list(on_listener) == [eid]
+    assert isinstance(on_listener[eid].state, str)
+    assert _plain(on_listener[eid]) == _plain(expected)
+
+
+async def test_the_hub_reads_what_many_channels_ask_for_at_once_in_one_query(
+    app: Any, client: httpx.AsyncClient, dm: Json, campaign: Json, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy worker's channels refresh together: one round trip on the LISTEN
+    connection serves them all (one at a time, its round trips limited the fan-out)."""
+    hub: Hub = app.state.hub
+    listener = hub._listener
+    if listener is None:
+        pytest.skip("PostgreSQL only: SQLite has no listener")
+    eids = [await _fight(client, dm, campaign) for _ in range(3)]
+    async with app.state.sessionmaker() as session:
+        expected = [_plain(await repo.head(session, eid)) for eid in eids]
+    queries: list[int] = []
+    read = listener.read
+
+    async def counted(query: Any) -> Any:
+        queries.append(1)
+        return await read(query)
+
+    monkeypatch.setattr(listener, "read", counted)
+    heads = await asyncio.gather(*(hub.head(e) for e in [*eids, eids[0], "no-such-encounter"]))
+    assert [_plain(h) for h in heads] == [*expected, expected[0], None]
+    assert len(queries) == 1
+    # And the next one asks again.
+    assert _plain(await hub.head(eids[1])) == expected[1]
+    assert len(queries) == 2
 
 
 async def test_the_hub_reads_through_a_session_while_the_listener_is_down(

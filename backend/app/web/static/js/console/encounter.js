@@ -172,10 +172,6 @@ async function send(method, path, body, quiet) {
       });
       return null;
     }
-    if (error instanceof ApiError && error.status === 422 && body?.type === "redo") {
-      store.toast("Redo is not available on this server yet.", { kind: "error" });
-      return null;
-    }
     throw error;
   }
 }
