@@ -245,6 +245,7 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
             if _metric(now, opened) - _metric(before, opened) >= args.stalled:
                 break
             await asyncio.sleep(0.05)
+        while_open = _metric(now, opened)
         started = time.perf_counter()
         rss_peak = rss_before
         for _ in range(30):
@@ -266,8 +267,8 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
     print(f"\n2. {args.stalled} DM sockets that never read, 30 frames of {size_kb:.0f} KB")
     print(f"   all aborted {gone_after:.1f} s after the first frame (nan: not within 60 s)")
     print(
-        f"   open-sockets gauge: {_metric(before, opened):.0f} before, "
-        f"{_metric(after, opened):.0f} after; drop counter +{dropped:.0f}"
+        f"   open-sockets gauge: {_metric(before, opened):.0f} before, {while_open:.0f} with "
+        f"them open, {_metric(after, opened):.0f} after; drop counter +{dropped:.0f}"
     )
     print(
         f"   workers' RSS: {rss_before:.0f} MB before, {rss_peak:.0f} MB peak,"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -217,6 +218,53 @@ async def test_a_worker_keeps_its_replay_buffers_within_its_budget(
     assert (newest["type"], newest["version"]) == ("event", version)
     for stream in watching.values():
         await stream.close()
+
+
+async def test_player_replays_are_rate_limited_and_never_wait_for_the_lock(
+    client: httpx.AsyncClient,
+    app: Any,
+    dm: Json,
+    campaign: Json,
+    live: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13, item 2, for the players: a ``?since=`` join is served from memory while
+    the encounter's broadcast lock is held (a replay neither waits for it nor takes it),
+    and a link's joins get :data:`hub.REPLAY_BURST` replays in a row, then snapshots,
+    while the DM's replays (a budget of their own) are still served."""
+    eid, goblin = await _goblin_fight(client, dm, campaign)
+    link = await share(client, dm, eid)
+    url = f"ws://{live}{link['api_url']}/ws"
+    watcher = await Stream.open(url)  # keeps the channel, and its frames, in memory
+    assert (await watcher.next())["seq"] == 0
+    for amount in (2, 2, 3):  # healthy -> bloodied, then down: each one a player frame
+        await act(client, dm, eid, {"type": "damage", "targets": [goblin], "amount": amount})
+    seen = [await watcher.next() for _ in range(2)]
+    assert [m["seq"] for m in seen] == [1, 2]
+    dm_watcher = await dm_stream(f"ws://{live}", eid, dm)
+    version = (await dm_watcher.next())["version"]
+
+    monkeypatch.setattr(hub, "REPLAY_REFILL_SECONDS", 3600.0)
+    channel = app.state.hub.channels[eid]
+    kinds = []
+    async with channel.lock:  # as a broadcast holding it for as long as it likes
+        for _ in range(hub.REPLAY_BURST + 2):
+            again = await Stream.open(f"{url}?since=0")
+            first = await again.next(wait=5)
+            kinds.append(first["type"])
+            if first["type"] == "event":
+                assert [first["seq"], (await again.next(wait=5))["seq"]] == [1, 2]
+            else:
+                assert first["seq"] == 2
+            await again.close()
+        # The link's budget is spent; the DM's is its own.
+        replay = await dm_stream(f"ws://{live}", eid, dm, since=version - 1)
+        assert (await replay.next(wait=5))["type"] == "event"
+        await replay.close()
+    assert kinds[: hub.REPLAY_BURST] == ["event"] * hub.REPLAY_BURST
+    assert kinds[hub.REPLAY_BURST :] == ["snapshot", "snapshot"]
+    await watcher.close()
+    await dm_watcher.close()
 
 
 async def test_player_stream_and_link_rotation(
