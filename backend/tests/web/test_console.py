@@ -456,3 +456,42 @@ async def test_exhaustion_shows_where_the_dm_rolls_the_d20(server: str, browser:
         "death saving throw; -4 from exhaustion"
     )
     await page.context.close()
+
+
+async def test_damage_flags_reach_the_qualified_defences(server: str, browser: Any) -> None:
+    """The hot path's flags go with the hit and the stat blocks' qualified defences
+    answer them (issue 11; SRD 5.1 Iron Golem, Archmage): a plain sword does nothing to
+    the golem, an adamantine one does; the archmage resists damage from spells."""
+    expect = _expect()
+    async with httpx.AsyncClient(base_url=server, timeout=60) as api:
+        token, campaign = await sign_up_dm(api, "C")
+        eid = (
+            await api.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Workshop"})
+        ).json()["id"]
+        for slug in ("srd-iron-golem", "srd-archmage"):
+            added = await api.post(f"/api/encounters/{eid}/combatants", json={"statblock_id": slug})
+            assert added.status_code == 201, added.text
+    page = await open_signed_in(
+        browser, server, token, f"/#/c/{campaign['id']}/e/{eid}", viewport=DESKTOP
+    )
+    golem, archmage = row(page, "Iron Golem"), row(page, "Archmage")
+    await golem.locator(".who").click()
+    await page.get_by_label("Damage type").select_option("slashing")
+    await _apply(page, 20)
+    await expect(page.locator("#log")).to_contain_text("Iron Golem is immune to slashing damage")
+    await expect(golem.locator(".hp-text")).to_have_text("210/210")
+    await page.get_by_label("Adamantine", exact=True).check()
+    await _apply(page, 20)
+    await expect(golem.locator(".hp-text")).to_have_text("190/210")
+    await page.get_by_label("Adamantine", exact=True).uncheck()
+    await archmage.locator(".who").click()
+    await page.get_by_label("Damage type").select_option("fire")
+    await page.get_by_label("Spell", exact=True).check()
+    async with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/actions")
+    ) as sent:
+        await _apply(page, 20)
+    hit = json.loads((await sent.value).post_data or "{}")
+    assert (hit["damage_type"], hit.get("spell"), hit.get("adamantine")) == ("fire", True, None)
+    await expect(archmage.locator(".hp-text")).to_have_text("89/99")
+    await page.context.close()
