@@ -6,8 +6,9 @@ link, every ``since`` from 0 to now, on both servers, over WebSocket and HTTP: n
 carries anything hidden when it was current, nothing from before the link existed.
 
 Finding 2: every revocation (co-DM removed, user revoked, link rotated, encounter and
-campaign deleted) closes the sockets it covers on both servers within
-:data:`DEADLINE` seconds, with 4403 or 4404, and nothing reaches them afterwards.
+campaign deleted, the account's own sign-out everywhere and deletion) closes the sockets
+it covers on both servers within :data:`DEADLINE` seconds, with 4403 or 4404, and
+nothing reaches them afterwards.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.servers import gunicorn
 pytestmark = pytest.mark.slow
 
 DEADLINE = 1.0  # seconds from the revoking response to the socket's close frame
+PASSWORD = "correct horse battery"  # tests.conftest.register's
 
 
 @pytest.fixture
@@ -338,6 +340,32 @@ async def test_finding_2_every_revocation_closes_sockets_everywhere(
         deleted = time.monotonic()
         closes = [await closed_within(s, deleted) for s in players + dms]
         assert all(code == 4404 for code, _ in closes) and max(t for _, t in closes) < DEADLINE
+
+        # The account's own endpoints, through one server: signing out everywhere, then
+        # deleting the account (and its only campaign) close its sockets on both.
+        email = unique_email()
+        leaver = await register(http, email)
+        r = await http.post("/api/campaigns", json={"name": "Lair"}, headers=leaver)
+        r = await http.post(
+            f"/api/campaigns/{r.json()['id']}/encounters", json={"name": "Den"}, headers=leaver
+        )
+        den = r.json()["id"]
+        for method, path, body, codes in (
+            ("POST", "/api/auth/me/sign-out-everywhere", None, {4403}),
+            ("DELETE", "/api/auth/me", {"password": PASSWORD}, {4403, 4404}),
+        ):
+            sockets = [await dm_stream(ws(s), den, leaver) for s in (a, b, a, b)]
+            for stream in sockets:
+                assert (await stream.next())["type"] == "snapshot"
+            r = await http.request(method, path, json=body, headers=leaver)
+            assert r.status_code == 204, r.text
+            revoked = time.monotonic()
+            closes = [await closed_within(s, revoked) for s in sockets]
+            assert all(code in codes for code, _ in closes), closes
+            assert max(t for _, t in closes) < DEADLINE, closes
+            r = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+            leaver = {"Authorization": f"Bearer {r.json().get('access_token')}"}
+        assert r.status_code == 401  # the account is gone
 
 
 def _user_id(headers: Json) -> Any:

@@ -411,3 +411,87 @@ async def test_the_phone_console_is_one_handed(server: str, browser: Any) -> Non
     await expect(page.locator(".toast.error")).to_contain_text("changed in another window")
     await expect(orc.locator(".hp-text")).to_have_text("10/15")
     await page.context.close()
+
+
+async def test_exhaustion_shows_where_the_dm_rolls_the_d20(server: str, browser: Any) -> None:
+    """2024 exhaustion's -2 a level (issue 11, 2024 glossary "Exhaustion") is on the
+    concentration prompt and on the row's death save reminder."""
+    expect = _expect()
+    async with httpx.AsyncClient(base_url=server, timeout=60) as api:
+        token, campaign = await sign_up_dm(api, "C")
+        eid = (
+            await api.post(
+                f"/api/campaigns/{campaign['id']}/encounters",
+                json={"name": "Long march", "ruleset": "2024"},
+            )
+        ).json()["id"]
+        ids = {}
+        for name, initiative in (("Aria", 20), ("Bram", 10)):
+            body = {"name": name, "kind": "character", "max_hp": 30, "initiative": initiative}
+            added = await api.post(f"/api/encounters/{eid}/combatants", json=body)
+            assert added.status_code == 201, added.text
+            ids[name] = added.json()["state"]["combatants"][-1]["id"]
+        for action in (
+            {"type": "start_combat"},
+            {"type": "set_concentration", "combatant_id": ids["Aria"], "spell": "Bless"},
+            {"type": "damage", "targets": [ids["Bram"]], "amount": 30},
+            {
+                "type": "add_condition",
+                "targets": list(ids.values()),
+                "condition": "exhaustion",
+                "level": 2,
+            },
+        ):
+            done = await api.post(f"/api/encounters/{eid}/actions", json=action)
+            assert done.status_code == 200, done.text
+    page = await open_signed_in(
+        browser, server, token, f"/#/c/{campaign['id']}/e/{eid}", viewport=DESKTOP
+    )
+    await row(page, "Aria").locator(".who").click()
+    await _apply(page, 4)
+    check = page.get_by_role("region", name="Concentration checks")
+    await expect(check).to_contain_text("DC 10, -4 from exhaustion")
+    await page.get_by_role("button", name="Next turn").click()
+    await expect(row(page, "Bram").locator(".note")).to_contain_text(
+        "death saving throw; -4 from exhaustion"
+    )
+    await page.context.close()
+
+
+async def test_damage_flags_reach_the_qualified_defences(server: str, browser: Any) -> None:
+    """The hot path's flags go with the hit and the stat blocks' qualified defences
+    answer them (issue 11; SRD 5.1 Iron Golem, Archmage): a plain sword does nothing to
+    the golem, an adamantine one does; the archmage resists damage from spells."""
+    expect = _expect()
+    async with httpx.AsyncClient(base_url=server, timeout=60) as api:
+        token, campaign = await sign_up_dm(api, "C")
+        eid = (
+            await api.post(f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Workshop"})
+        ).json()["id"]
+        for slug in ("srd-iron-golem", "srd-archmage"):
+            added = await api.post(f"/api/encounters/{eid}/combatants", json={"statblock_id": slug})
+            assert added.status_code == 201, added.text
+    page = await open_signed_in(
+        browser, server, token, f"/#/c/{campaign['id']}/e/{eid}", viewport=DESKTOP
+    )
+    golem, archmage = row(page, "Iron Golem"), row(page, "Archmage")
+    await golem.locator(".who").click()
+    await page.get_by_label("Damage type").select_option("slashing")
+    await _apply(page, 20)
+    await expect(page.locator("#log")).to_contain_text("Iron Golem is immune to slashing damage")
+    await expect(golem.locator(".hp-text")).to_have_text("210/210")
+    await page.get_by_label("Adamantine", exact=True).check()
+    await _apply(page, 20)
+    await expect(golem.locator(".hp-text")).to_have_text("190/210")
+    await page.get_by_label("Adamantine", exact=True).uncheck()
+    await archmage.locator(".who").click()
+    await page.get_by_label("Damage type").select_option("fire")
+    await page.get_by_label("Spell", exact=True).check()
+    async with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/actions")
+    ) as sent:
+        await _apply(page, 20)
+    hit = json.loads((await sent.value).post_data or "{}")
+    assert (hit["damage_type"], hit.get("spell"), hit.get("adamantine")) == ("fire", True, None)
+    await expect(archmage.locator(".hp-text")).to_have_text("89/99")
+    await page.context.close()

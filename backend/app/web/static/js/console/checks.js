@@ -1,4 +1,5 @@
-// Concentration checks as a prompt: the DC, then Pass (keeps it) or Fail (ends it).
+// Concentration checks as a prompt: the DC (and what exhaustion does to the save), then Pass
+// (keeps it) or Fail (ends it).
 
 import * as store from "./store.js";
 import { act } from "./encounter.js";
@@ -15,7 +16,7 @@ export function Checks() {
         await act({ type: "set_concentration", combatant_id: check.combatantId, spell: null });
       });
       return html`<div class="check-item" key=${check.key}>
-        <span><strong>${check.name}</strong>: concentration on ${check.spell || "a spell"}, Con save <strong>DC ${check.dc}</strong></span>
+        <span><strong>${check.name}</strong>: concentration on ${check.spell || "a spell"}, Con save <strong>DC ${check.dc}</strong>${check.note && html`, <strong class="check-note">${check.note}</strong>`}</span>
         <span class="button-row">
           <button type="button" class="btn small good" aria-label=${`${check.name} passes the concentration check`}
             onClick=${() => store.resolveCheck(check.key)}>Pass</button>

@@ -81,7 +81,9 @@ export function refreshDifficulty() {
 }
 
 // --- reminders: concentration becomes a prompt, legendary lines stay on their row ----------------
-const CONCENTRATION = /^(.+?): concentration check.*?DC (\d+)(?: \(([^)]+)\))?/i;
+// "Aria: concentration check, Con save DC 10 (Bless); -4 from exhaustion." (the note is
+// what exhaustion does to the save: -2 a level in 2024, disadvantage from level 3 in 2014)
+const CONCENTRATION = /^(.+?): concentration check.*?DC (\d+)(?: \(([^)]+)\))?(?:; ([^.]+))?/i;
 const TURN_EVENTS = new Set(["turn_advanced", "turn_reverted", "combat_started", "combat_ended"]);
 
 /** The combatant a reminder line is about ("Goblin 1: DC 13 Wisdom save…"), if any. */
@@ -105,7 +107,7 @@ function noticeEvents(items) {
       if (check) {
         const who = store.encounter.value?.combatants.find((c) => c.name === check[1]);
         if (who) {
-          store.addCheck({ combatantId: who.id, name: who.name, dc: Number(check[2]), spell: check[3] || who.concentration, seq: event.seq });
+          store.addCheck({ combatantId: who.id, name: who.name, dc: Number(check[2]), spell: check[3] || who.concentration, note: check[4] || "", seq: event.seq });
           continue;
         }
       }

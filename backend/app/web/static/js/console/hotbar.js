@@ -1,5 +1,5 @@
 // The hot path: one amount, applied as damage, healing or temp HP to the whole selection
-// (with damage type, critical, magical/silvered/adamantine and the attacker), and one
+// (with damage type, critical, magical/silvered/adamantine/spell and the attacker), and one
 // condition with a chosen duration, also on the whole selection.
 
 import * as store from "./store.js";
@@ -14,7 +14,7 @@ const MODES = { damage: "Damage", heal: "Heal", temp: "Temp HP" };
 function Amount({ ids }) {
   const input = useRef(null);
   const [options, setOptions] = useState(false);
-  const [flags, setFlags] = useState({ critical: false, magical: false, silvered: false, adamantine: false });
+  const [flags, setFlags] = useState({ critical: false, magical: false, silvered: false, adamantine: false, spell: false });
   const [damageType, setDamageType] = useState("");
   const [attacker, setAttacker] = useState("");
   const state = store.encounter.value;
@@ -67,7 +67,7 @@ function Amount({ ids }) {
     <div class=${`inline-form options${options ? " shown" : ""}`}>
       <label>Type <select aria-label="Damage type" value=${damageType} onChange=${(e) => setDamageType(e.currentTarget.value)}>
         <option value="">untyped</option>${DAMAGE_TYPES.map((t) => html`<option value=${t}>${t}</option>`)}</select></label>
-      ${flag("critical", "Critical")}${flag("magical", "Magical")}${flag("silvered", "Silvered")}${flag("adamantine", "Adamantine")}
+      ${flag("critical", "Critical")}${flag("magical", "Magical")}${flag("silvered", "Silvered")}${flag("adamantine", "Adamantine")}${flag("spell", "Spell")}
       <label>Attacker <select aria-label="Attacker" value=${attacker} onChange=${(e) => setAttacker(e.currentTarget.value)}>
         <option value="">${turn ? `${turn.name} (whose turn)` : "none"}</option>
         ${others.map((c) => html`<option value=${c.id}>${c.name}</option>`)}</select></label>
