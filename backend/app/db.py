@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import greenlet_spawn
 
 from app.config import Database
 
@@ -237,23 +238,36 @@ class Store:
 
         A connection that failed (lost, the server shutting down, the request cancelled
         mid-statement) is not given back to the pool but closed."""
-        async with self.engine.connect() as connection:
-            conn: Any = (await connection.get_raw_connection()).driver_connection
-            try:
-                if transaction or self.transaction_pooler:
-                    async with conn.transaction():
-                        yield conn
-                else:
+        try:
+            pooled = await self.engine.raw_connection()
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            # Refused (too many clients, shutting down...): as SQLAlchemy raises it.
+            raise DBAPIError.instance(
+                None, None, exc, self.engine.dialect.loaded_dbapi.Error, dialect=self.engine.dialect
+            ) from exc
+        conn: Any = pooled.driver_connection
+        returned = False  # to the pool, or closed (invalidated)
+        try:
+            if transaction or self.transaction_pooler:
+                async with conn.transaction():
                     yield conn
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-                broken = _broken(exc)
-                if broken:
-                    await connection.invalidate(exc)
-                raise _as_dbapi_error(exc, broken) from exc
-            except asyncio.CancelledError:
-                # Cancelled mid-statement (the client went away), maybe mid-transaction.
-                await connection.invalidate()
-                raise
+            else:
+                yield conn
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            broken = _broken(exc)
+            if broken:
+                returned = True
+                await greenlet_spawn(pooled.invalidate, exc)
+            raise _as_dbapi_error(exc, broken) from exc
+        except asyncio.CancelledError:
+            # Cancelled mid-statement (the client went away), maybe mid-transaction.
+            returned = True
+            await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            if not returned:
+                # Back to the pool (closed instead beyond the pool's size).
+                await greenlet_spawn(pooled.close)
 
 
 # SQLSTATE classes after which the connection is gone or going: 08 connection exception,

@@ -21,15 +21,14 @@ async def encounter_for_member(
 MemberEncounter = Annotated[Encounter, Depends(encounter_for_member)]
 
 
-async def if_match_version(
-    if_match: Annotated[
-        str | None,
-        Header(
-            description="The encounter version the client acted on; "
-            "412 if someone acted first. `*` or absent: no check."
-        ),
-    ] = None,
-) -> int | None:
+IF_MATCH_HEADER = Header(
+    description="The encounter version the client acted on; "
+    "412 if someone acted first. `*` or absent: no check."
+)
+
+
+def parse_if_match(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` header names (None: absent or ``*``)."""
     if if_match is None or if_match.strip() == "*":
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
@@ -38,4 +37,13 @@ async def if_match_version(
     return int(raw)
 
 
+async def if_match_version(
+    if_match: Annotated[str | None, IF_MATCH_HEADER] = None,
+) -> int | None:
+    return parse_if_match(if_match)
+
+
 IfMatch = Annotated[int | None, Depends(if_match_version)]
+# The header as a route's own parameter, parsed by the route (parse_if_match): the
+# action route's, which saves a dependency on the hot path.
+IfMatchHeader = Annotated[str | None, IF_MATCH_HEADER]

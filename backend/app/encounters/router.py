@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 from pydantic import TypeAdapter
 
 from app.campaigns.dependencies import MemberCampaign
-from app.deps import CurrentUserId, SessionDep, StoreDep, UncheckedClaims
+from app.deps import CurrentUserId, SessionDep, UncheckedClaims, store_of
 from app.dice import DiceRoller
 from app.encounters import combatants, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
-from app.encounters.dependencies import IfMatch, MemberEncounter
+from app.encounters.dependencies import IfMatch, IfMatchHeader, MemberEncounter, parse_if_match
 from app.encounters.models import Encounter, EncounterEvent
 from app.encounters.projection import dm_json, dm_view
 from app.encounters.schemas import (
@@ -107,9 +107,9 @@ async def list_encounters(
     response_model=None,
     responses={200: {"model": EncounterOut}, **READ_ERRORS},
 )
-async def get_encounter(encounter_id: str, caller: UncheckedClaims, store: StoreDep) -> Response:
+async def get_encounter(encounter_id: str, caller: UncheckedClaims, request: Request) -> Response:
     """The encounter's current state: one stored row, however long its log."""
-    return json_response(*await service.read_json(store, encounter_id, caller))
+    return json_response(*await service.read_json(store_of(request), encounter_id, caller))
 
 
 @router.patch(
@@ -181,20 +181,20 @@ async def perform_action(
     encounter_id: str,
     action: Annotated[Action, Body(discriminator="type")],
     caller: UncheckedClaims,
-    store: StoreDep,
-    if_match: IfMatch,
+    request: Request,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Apply one combat action, tagged by ``type``. Answers with the event it
     appended and the new state. All of it or none of it; with ``If-Match`` a
     stale version is 412. ``undo`` takes back the newest action not yet undone;
     ``redo`` re-applies the newest undone one until a new action is taken."""
     outcome = await service.act(
-        store,
+        store_of(request),
         encounter_id=encounter_id,
         caller=caller,
         action=action,
         roller=DiceRoller(),
-        if_match=if_match,
+        if_match=parse_if_match(if_match),
     )
     return result(outcome)
 
