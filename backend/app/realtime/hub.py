@@ -45,8 +45,9 @@ import asyncio
 import contextlib
 import sys
 from collections import deque
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -63,6 +64,7 @@ from app.realtime.publish import Change, Notice, Revocation
 from app.realtime.transport import RedisFanout
 
 log = get_logger("app.realtime")
+T = TypeVar("T")
 
 SEND_QUEUE = 100  # messages queued on one socket before it is resynced
 MAX_BACKLOG_BYTES = 4 * 1024 * 1024  # bytes queued on one socket, likewise
@@ -574,6 +576,11 @@ def _nothing() -> None:
     pass
 
 
+async def _linked(session: AsyncSession, token_hash: str) -> str | None:
+    found = await repo.by_share_hash(session, token_hash)
+    return None if found is None else found[0]
+
+
 def _ignore(_payload: str) -> None:
     pass
 
@@ -602,6 +609,7 @@ class Hub:
         self._kept_bytes = 0
         self._listener: Listener | None = None
         self._heads: Batched[str, repo.Head] | None = None
+        self._links: Batched[str, str] | None = None
         self._fanout: RedisFanout | None = None
         self._watchdog: asyncio.Task[None] | None = None
 
@@ -619,6 +627,7 @@ class Hub:
                 on_connected=self._reconnected if notify else _nothing,
             )
             self._heads = Batched(self._listener, repo.heads_on)
+            self._links = Batched(self._listener, repo.links_on)
             await self._listener.start()
         if self._fanout is not None:
             await self._fanout.start()
@@ -627,8 +636,9 @@ class Hub:
     async def stop(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
-        if self._heads is not None:
-            self._heads.stop()
+        for batched in (self._heads, self._links):
+            if batched is not None:
+                batched.stop()
         if self._listener is not None:
             await self._listener.stop()
         if self._fanout is not None:
@@ -647,15 +657,31 @@ class Hub:
         (PostgreSQL, see :func:`app.realtime.repository.heads_on`), in one query with every
         other encounter asked for meanwhile, else (SQLite, or the listener reconnecting)
         through a session."""
-        if self._heads is not None:
+        return await self._read(
+            self._heads, encounter_id, partial(repo.head, encounter_id=encounter_id)
+        )
+
+    async def linked_encounter(self, token_hash: str) -> str | None:
+        """The encounter a player-view link opens (by its token's hash), read as
+        :meth:`head` reads. Every player join asks, so a crowd joining costs a shared
+        round trip, not a session each."""
+        return await self._read(self._links, token_hash, partial(_linked, token_hash=token_hash))
+
+    async def _read(
+        self,
+        batched: Batched[str, T] | None,
+        key: str,
+        through_session: Callable[[AsyncSession], Awaitable[T | None]],
+    ) -> T | None:
+        if batched is not None:
             try:
-                return await self._heads.get(encounter_id)
+                return await batched.get(key)
             except NotConnected:
                 pass
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("realtime_read_failed", error=f"{type(exc).__name__}: {exc}")
         async with self.sessionmaker() as session:
-            return await repo.head(session, encounter_id)
+            return await through_session(session)
 
     def _on_payload(self, payload: str) -> None:
         notice = publish.parse(payload)

@@ -177,6 +177,17 @@ async def by_share_hash(session: AsyncSession, token_hash: str) -> tuple[str, in
     return None if row is None else (row.id, row.version)
 
 
+LINKS_SQL = """
+SELECT share_token_hash, id FROM encounters WHERE share_token_hash = ANY($1::varchar[])
+"""
+
+
+async def links_on(conn: Any, token_hashes: list[str]) -> dict[str, str]:
+    """:func:`by_share_hash`'s encounter id for each of ``token_hashes`` on an asyncpg
+    connection, in one round trip (a hash no link has is missing)."""
+    return {row[0]: row[1] for row in await conn.fetch(LINKS_SQL, token_hashes)}
+
+
 async def set_share_hash(session: AsyncSession, encounter_id: str, token_hash: str | None) -> None:
     """Make (or, with None, revoke) the player-view link. Its sequence starts at the
     encounter's ``player_seq`` as the row is written, not as it was read: an action

@@ -109,12 +109,13 @@ async def public_encounter(token: str, session: SessionDep, response: Response) 
 @router.websocket("/api/public/encounters/{token}/ws")
 async def public_stream(websocket: WebSocket, token: str, since: Since = None) -> None:
     """The player view, live."""
-    async with _sessionmaker(websocket)() as session:
-        encounter_id = await sharing.shared_encounter_id(session, token)
+    hub: Hub = websocket.app.state.hub
+    hashed = sharing.link_hash(token)
+    encounter_id = None if hashed is None else await hub.linked_encounter(hashed)
     if encounter_id is None:
         await websocket.close(CLOSE_POLICY, "unknown player view link")
         return
-    subscriber = Subscriber(websocket, "player", token_hash=sharing.token_hash(token))
+    subscriber = Subscriber(websocket, "player", token_hash=hashed)
     await websocket.accept()
     await _stream(websocket, encounter_id, subscriber, since)
 

@@ -87,12 +87,13 @@ def link_seq(player_seq: int, share_seq: int | None) -> int:
 
 async def dm_may_watch(session: AsyncSession, encounter_id: str, user_id: str) -> bool:
     """Whether the user DMs the encounter's campaign (the DM stream's check; the
-    players' is :func:`shared_encounter_id`)."""
+    players' is :func:`link_hash`)."""
     return await encounters.get_for_member(session, encounter_id, user_id) is not None
 
 
-async def shared_encounter_id(session: AsyncSession, token: str) -> str | None:
+def link_hash(token: str) -> str | None:
+    """The hash a player-view token is looked up by (:meth:`app.realtime.hub.Hub.
+    linked_encounter`, the player stream's check); None for a token no link can have."""
     if not 0 < len(token) <= MAX_TOKEN_LENGTH:
         return None
-    found = await repository.by_share_hash(session, token_hash(token))
-    return None if found is None else found[0]
+    return token_hash(token)

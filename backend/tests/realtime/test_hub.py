@@ -15,8 +15,9 @@ from app.realtime import repository as repo
 from app.realtime.hub import CLOSE_TRY_AGAIN, Hub, Subscriber
 from app.realtime.listener import NotConnected
 from app.realtime.publish import Change, Notice, publish_share_change
+from app.realtime.sharing import token_hash
 from tests.api import add, new_encounter
-from tests.realtime.helpers import Json, act
+from tests.realtime.helpers import Json, act, share
 
 # --- a subscriber's sends ---------------------------------------------------------------
 
@@ -236,6 +237,24 @@ async def test_the_hub_reads_what_many_channels_ask_for_at_once_in_one_query(
     # And the next one asks again.
     assert _plain(await hub.head(eids[1])) == expected[1]
     assert len(queries) == 2
+    # Player joins look their links up the same way: a crowd joining, one round trip.
+    hashes = [token_hash((await share(client, dm, eid))["token"]) for eid in eids[:2]]
+    queries.clear()
+    found = await asyncio.gather(*(hub.linked_encounter(h) for h in [*hashes, "0" * 64]))
+    assert found == [*eids[:2], None]
+    assert len(queries) == 1
+
+
+async def test_the_hub_finds_a_links_encounter_as_a_session_does(
+    app: Any, client: httpx.AsyncClient, dm: Json, campaign: Json
+) -> None:
+    eid = await _fight(client, dm, campaign)
+    token = (await share(client, dm, eid))["token"]
+    hub: Hub = app.state.hub
+    assert await hub.linked_encounter(token_hash(token)) == eid
+    assert await hub.linked_encounter(token_hash("not a link")) is None
+    await share(client, dm, eid)  # rotated: the old token opens nothing
+    assert await hub.linked_encounter(token_hash(token)) is None
 
 
 async def test_the_hub_reads_through_a_session_while_the_listener_is_down(
