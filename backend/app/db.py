@@ -253,7 +253,7 @@ class Store:
                     yield conn
             else:
                 yield conn
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except _DRIVER_ERRORS as exc:
             broken = _broken(exc)
             if broken:
                 returned = True
@@ -270,6 +270,16 @@ class Store:
                 await greenlet_spawn(pooled.close)
 
 
+# What the driver raises: the server's errors, its own interface errors, its protocol
+# found out of step (InternalClientError: e.g. an error the server sent as it shut down,
+# still being consumed when the next statement came), the socket's errors.
+_DRIVER_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+
 # SQLSTATE classes after which the connection is gone or going: 08 connection exception,
 # 57 operator intervention (shutting down, terminated by an administrator).
 _BROKEN_CLASSES = frozenset({"08", "57"})
@@ -278,7 +288,7 @@ _BROKEN_CLASSES = frozenset({"08", "57"})
 def _broken(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.PostgresError):
         return str(getattr(exc, "sqlstate", "") or "")[:2] in _BROKEN_CLASSES
-    return True  # the driver's interface errors, the socket's
+    return True  # the driver's interface and protocol errors, the socket's
 
 
 def _as_dbapi_error(exc: BaseException, broken: bool) -> DBAPIError:
