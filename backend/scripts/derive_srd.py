@@ -3,6 +3,9 @@
 
     cd backend && ../.venv/bin/python scripts/derive_srd.py [path/to/dnd5e-...sqlite3]
 
+Without a path it reads the source ``scripts/srd_source.py`` finds (beside the
+checkout, or fetched from PyPI with ``srd_source.py --fetch``).
+
 Reads the ``monsters`` table (one 5e-bits/dnd5eapi JSON record per row),
 converts every record with the same converter the import endpoint uses, and
 writes ``app/statblocks/data/srd_monsters.json``: sorted by name, one key order,
@@ -22,7 +25,6 @@ from typing import Any
 
 BACKEND = Path(__file__).resolve().parent.parent
 REPO = BACKEND.parent
-DEFAULT_SOURCE = REPO / "../shared/data/srd/dnd5e-2014-en-v5.10.0.sqlite3"
 OUTPUT = BACKEND / "app/statblocks/data/srd_monsters.json"
 EXPECTED_MONSTERS = 334
 
@@ -67,9 +69,11 @@ ERRATA: dict[str, dict[str, Any]] = {
 }
 
 sys.path.insert(0, str(BACKEND))
+sys.path.insert(0, str(BACKEND / "scripts"))
 
 from app.statblocks.importers import from_5e_bits  # noqa: E402
 from app.statblocks.schemas import COMPUTED_FIELDS, StatBlockData  # noqa: E402
+from srd_source import find as find_source  # noqa: E402
 
 
 def read_source(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -111,11 +115,11 @@ def render(monsters: list[dict[str, Any]], metadata: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("source", nargs="?", type=Path, default=find_source())
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
 
-    if not args.source.is_file():
+    if args.source is None or not args.source.is_file():
         raise SystemExit(f"SRD source not found: {args.source} (pass its path as the argument)")
     records, metadata = read_source(args.source)
     unknown = set(ERRATA) - {r["index"] for r in records}
