@@ -71,9 +71,10 @@ ERRATA: dict[str, dict[str, Any]] = {
 sys.path.insert(0, str(BACKEND))
 sys.path.insert(0, str(BACKEND / "scripts"))
 
+from srd_source import find as find_source  # noqa: E402
+
 from app.statblocks.importers import from_5e_bits  # noqa: E402
 from app.statblocks.schemas import COMPUTED_FIELDS, StatBlockData  # noqa: E402
-from srd_source import find as find_source  # noqa: E402
 
 
 def read_source(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
