@@ -215,7 +215,7 @@ class Store:
     @asynccontextmanager
     async def unit(self, *, read: bool = False) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits when the block ends and rolls back when
-        it raises (as :func:`app.deps.get_session` does for a request); ``read``: the
+        it raises (every request's session is one: :func:`app.deps.get_session`); ``read``: the
         read-only requests' sessionmaker."""
         maker = self.read_sessionmaker if read else self.sessionmaker
         async with maker() as session:

@@ -53,20 +53,12 @@ _READS = frozenset({"GET", "HEAD"})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    # Reads run in autocommit: no BEGIN/COMMIT round trips for a request that
-    # writes nothing. Every other method gets one transaction.
-    if request.method in _READS:
-        maker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
-    else:
-        maker = get_sessionmaker(request)
-    async with maker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+    """The request's transaction (:meth:`app.db.Store.unit`): committed when the
+    request ends, rolled back when it raises. Reads (GET, HEAD) run in autocommit: no
+    BEGIN/COMMIT round trips for a request that writes nothing."""
+    store: Store = request.app.state.store
+    async with store.unit(read=request.method in _READS) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
