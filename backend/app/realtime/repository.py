@@ -12,6 +12,7 @@ state over as JSON text, which pydantic parses and validates in one step.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,23 +94,29 @@ async def head(session: AsyncSession, encounter_id: str) -> Head | None:
         .where(Encounter.id == encounter_id)
     )
     row = (await session.execute(stmt)).one_or_none()
-    if row is None:
-        return None
+    return None if row is None else _head(encounter_id, row._mapping)
+
+
+def _head(encounter_id: str, row: Mapping[Any, Any]) -> Head:
+    """A :class:`Head` from a row of :func:`head`'s query, either spelling (the plain
+    one hands ``reminders`` over as JSON text)."""
     event = None
-    if row.seq is not None:
+    if row["seq"] is not None:
+        reminders = row["reminders"]
         event = LoggedEvent(
-            seq=row.seq, type=row.type, text=row.text, reminders=list(row.reminders),
-            undo_of=row.undo_of, player_seq=row.event_player_seq,
+            seq=row["seq"], type=row["type"], text=row["text"],
+            reminders=json.loads(reminders) if isinstance(reminders, str) else list(reminders),
+            undo_of=row["undo_of"], player_seq=row["event_player_seq"],
         )  # fmt: skip
     return Head(
         encounter_id=encounter_id,
-        campaign_id=row.campaign_id,
-        version=row.version,
-        state=row.state,
-        share_token_hash=row.share_token_hash,
+        campaign_id=row["campaign_id"],
+        version=row["version"],
+        state=row["state"],
+        share_token_hash=row["share_token_hash"],
         event=event,
-        player_seq=row.player_seq,
-        share_seq=row.share_seq,
+        player_seq=row["player_seq"],
+        share_seq=row["share_seq"],
     )
 
 
@@ -130,26 +137,8 @@ async def heads_on(conn: Any, encounter_ids: list[str]) -> dict[str, Head]:
     """:func:`head` of each of ``encounter_ids`` on an asyncpg connection, in one round
     trip, by id (an encounter that does not exist is missing); the states stay JSON
     text."""
-    heads = {}
-    for row in await conn.fetch(HEADS_SQL, encounter_ids):
-        event = None
-        if row["seq"] is not None:
-            event = LoggedEvent(
-                seq=row["seq"], type=row["type"], text=row["text"],
-                reminders=json.loads(row["reminders"]), undo_of=row["undo_of"],
-                player_seq=row["event_player_seq"],
-            )  # fmt: skip
-        heads[row["id"]] = Head(
-            encounter_id=row["id"],
-            campaign_id=row["campaign_id"],
-            version=row["version"],
-            state=row["state"],
-            share_token_hash=row["share_token_hash"],
-            event=event,
-            player_seq=row["player_seq"],
-            share_seq=row["share_seq"],
-        )
-    return heads
+    rows = await conn.fetch(HEADS_SQL, encounter_ids)
+    return {row["id"]: _head(row["id"], row) for row in rows}
 
 
 async def events_between(
