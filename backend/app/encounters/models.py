@@ -30,6 +30,11 @@ class Encounter(IdMixin, TimestampMixin, Base):
     # is the difference, so it starts at 0 and says nothing of what came before it.
     player_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     share_seq: Mapped[int | None] = mapped_column(default=None)
+    # The DM's view of ``state`` (the document GET /api/encounters/{id} answers), as
+    # the action that wrote the state rendered it, and the version it is of: a read
+    # answers it as it is while that is still ``version`` (app.encounters.repository).
+    dm_view: Mapped[str | None] = deferred(mapped_column(Text, default=None))
+    dm_view_version: Mapped[int | None] = deferred(mapped_column(default=None))
 
 
 class EncounterEvent(Base):

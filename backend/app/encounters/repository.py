@@ -86,7 +86,14 @@ _LOCK_FOR_MEMBER = (
 
 
 _READ_FOR_MEMBER = (
-    select(_e.campaign_id, _e.version, cast(_e.state, Text).label("state"), _GENERATION)
+    select(
+        _e.campaign_id,
+        _e.version,
+        cast(_e.state, Text).label("state"),
+        _GENERATION,
+        _e.dm_view,
+        _e.dm_view_version,
+    )
     .join(Campaign.__table__, _c.id == _e.campaign_id)
     .where(_e.id == bindparam("encounter_id"), _MEMBER_OF)
 )
@@ -103,18 +110,21 @@ class View:
 
 
 # The DM's read on PostgreSQL, run on the driver's connection (app.db.Store.driver): the
-# database reshapes the stored JSONB (less the hidden keys, $3, and each combatant less
-# $4, plus the campaign id) and answers the finished document as text, with the reader's
-# token generation and the membership check in the same statement.
+# view the last action stored with the state (``dm_view``), while it is of the current
+# version; else the database reshapes the stored JSONB (less the hidden keys, $3, and
+# each combatant less $4, plus the campaign id). Either way the finished document comes
+# back as text, with the reader's token generation and the membership check in the same
+# statement. (CASE evaluates only the branch it takes.)
 _READ_VIEW_SQL = """
 SELECT e.campaign_id, e.version,
-       ((e.state - $3::text[]) || jsonb_build_object(
+       CASE WHEN e.dm_view_version = e.version THEN e.dm_view
+       ELSE ((e.state - $3::text[]) || jsonb_build_object(
            'campaign_id', e.campaign_id,
            'combatants', COALESCE(
                (SELECT jsonb_agg(each.value - $4::text[] ORDER BY each.ordinality)
                 FROM jsonb_array_elements(e.state -> 'combatants')
                      WITH ORDINALITY AS each (value, ordinality)),
-               '[]'::jsonb)))::text AS document,
+               '[]'::jsonb)))::text END AS document,
        (SELECT u.token_generation FROM users AS u WHERE u.id = $2) AS generation
 FROM encounters AS e
 JOIN campaigns AS c ON c.id = e.campaign_id
@@ -155,14 +165,17 @@ async def read_view_for_member(
     hidden: tuple[str, ...],
     hidden_in_combatants: tuple[str, ...],
 ) -> View | None:
-    """The encounter as its DM reads it, in one statement: the stored state without the
+    """The encounter as its DM reads it, in one statement: the view stored with the
+    state while it is of the current version, else the stored state without the
     ``hidden`` keys (nor ``hidden_in_combatants`` in each combatant) and with
-    ``campaign_id``, never validated again; None if the user does not DM its campaign.
+    ``campaign_id``; never validated again; None if the user does not DM its campaign.
     Python reshapes the JSON (SQLite; PostgreSQL's read is :func:`read_view`)."""
     params = {"encounter_id": encounter_id, "user_id": user_id}
     found = (await session.execute(_READ_FOR_MEMBER, params)).one_or_none()
     if found is None:
         return None
+    if found.dm_view is not None and found.dm_view_version == found.version:
+        return View(found.campaign_id, found.version, found.dm_view, found.generation)
     raw = json.loads(found.state)
     data = {k: v for k, v in raw.items() if k not in hidden}
     data["combatants"] = [
@@ -207,11 +220,12 @@ WITH appended AS (
 ), saved AS (
     UPDATE encounters
     SET state = $12::jsonb, version = $2, status = $13, name = $14, ruleset = $15,
-        updated_at = $9, player_seq = COALESCE($11, player_seq)
+        updated_at = $9, player_seq = COALESCE($11, player_seq),
+        dm_view = $16, dm_view_version = $2
     WHERE id = $1
 )
 """
-_APPEND_SQL = _APPEND_CTE + "SELECT pg_notify($16, $17)"
+_APPEND_SQL = _APPEND_CTE + "SELECT pg_notify($17, $18)"
 _APPEND_SQL_QUIET = _APPEND_CTE + "SELECT 1"
 
 
@@ -241,13 +255,15 @@ async def append(
     event: dict[str, Any],
     state_before: str,
     state: str,
+    dm_view: str,
     summary: tuple[str, str, str],
     player_seq: int | None,
     notice: tuple[str, str] | None,
 ) -> None:
     """PostgreSQL's :func:`write_event`, on an asyncpg connection in the locking
-    transaction: one statement appends the event, stores the state and, given a
-    ``notice`` (channel, payload), sends it with ``pg_notify`` (delivered at commit)."""
+    transaction: one statement appends the event, stores the state and the DM's view of
+    it and, given a ``notice`` (channel, payload), sends it with ``pg_notify``
+    (delivered at commit)."""
     status, name, ruleset = summary
     args = [
         encounter_id,
@@ -265,6 +281,7 @@ async def append(
         status,
         name,
         ruleset,
+        dm_view,
     ]
     if notice is None:
         await conn.execute(_APPEND_SQL_QUIET, *args)
@@ -309,8 +326,10 @@ async def save_state(
     state: dict[str, Any],
     *,
     player_seq: int | None = None,
+    dm_view: str | None = None,
 ) -> None:
-    """Store the state (and ``player_seq``, when the players saw the change)."""
+    """Store the state (and ``player_seq``, when the players saw the change, and the
+    DM's view of the state, when the caller rendered it)."""
     values: dict[str, Any] = {
         "state": state,
         "version": state["version"],
@@ -318,6 +337,8 @@ async def save_state(
         "name": state["name"],
         "ruleset": state["ruleset"],
         "updated_at": utcnow(),
+        "dm_view": dm_view,
+        "dm_view_version": state["version"] if dm_view is not None else None,
     }
     if player_seq is not None:
         values["player_seq"] = player_seq
@@ -341,7 +362,8 @@ _WRITE_EVENT_CTE = """
         UPDATE encounters
         SET state = CAST(:state AS jsonb), version = :seq, status = :status, name = :name,
             ruleset = :ruleset, updated_at = :created_at,
-            player_seq = COALESCE(:player_seq, player_seq)
+            player_seq = COALESCE(:player_seq, player_seq),
+            dm_view = :dm_view, dm_view_version = :seq
         WHERE id = :encounter_id
     )
 """
@@ -360,10 +382,12 @@ async def write_event(
     event: dict[str, Any],
     state_before: str,
     state: str,
+    dm_view: str,
     summary: tuple[str, str, str],
     player_seq: int | None = None,
 ) -> None:
-    """Append the event, store the new state (JSON text; ``summary`` is its status,
+    """Append the event, store the new state (JSON text; ``dm_view`` the DM's view of
+    it, as GET answers it; ``summary`` is its status,
     name and ruleset, which have columns of their own; ``player_seq`` the encounter's
     new one if the players saw the change) and announce the new version through the
     session's publisher (:mod:`app.realtime.publish`), delivered at commit. With NOTIFY
@@ -386,6 +410,7 @@ async def write_event(
                 "created_at": event["created_at"],
                 "state_before": state_before,
                 "state": state,
+                "dm_view": dm_view,
                 "status": status,
                 "name": name,
                 "ruleset": ruleset,
@@ -401,7 +426,9 @@ async def write_event(
         event={**event, "player_seq": player_seq},
         state_before=json.loads(state_before),
     )
-    await save_state(session, encounter_id, json.loads(state), player_seq=player_seq)
+    await save_state(
+        session, encounter_id, json.loads(state), player_seq=player_seq, dm_view=dm_view
+    )
 
 
 async def append_event(

@@ -14,7 +14,7 @@ from app.encounters import combatants, service
 from app.encounters.actions import Action, RemoveCombatant, RenameEncounter, UpdateCombatant
 from app.encounters.dependencies import IfMatch, IfMatchHeader, MemberEncounter, parse_if_match
 from app.encounters.models import Encounter, EncounterEvent
-from app.encounters.projection import dm_json, dm_view
+from app.encounters.projection import dm_view
 from app.encounters.schemas import (
     ActionResult,
     CombatantCreate,
@@ -74,7 +74,7 @@ def json_response(content: str, version: int, status_code: int = 200) -> Respons
 def result(outcome: service.Outcome, status_code: int = 200) -> Response:
     """An ActionResult: the appended events, the new state and its version."""
     events = _EVENTS.dump_json(outcome.events).decode()
-    state = dm_json(outcome.state, outcome.campaign_id)
+    state = outcome.view_json
     version = outcome.state.version
     body = f'{{"events":{events},"state":{state},"version":{version}}}'
     return json_response(body, version, status_code)
@@ -166,7 +166,7 @@ async def duplicate_encounter(
     event; the original's log is not copied, nor its player view link."""
     outcome = await service.duplicate(session, encounter, actor_id=user_id)
     return json_response(
-        dm_json(outcome.state, outcome.campaign_id),
+        outcome.view_json,
         outcome.state.version,
         status.HTTP_201_CREATED,
     )

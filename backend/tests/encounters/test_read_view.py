@@ -1,18 +1,22 @@
-"""The encounter read reshapes the stored state without validating it again (PostgreSQL
-does it in the statement, SQLite in Python): it must answer exactly what an action
-answers as the new state, which is built from the validated model."""
+"""The encounter read answers the DM's view the last action stored with the state, or,
+for a row whose stored view is not of its version (written another way, or before the
+view was stored), reshapes the stored state without validating it again (PostgreSQL
+does it in the statement, SQLite in Python). Either way it must answer exactly what an
+action answers as the new state, which is built from the validated model."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 Json = dict[str, Any]
 
 
 async def test_the_read_equals_the_state_an_action_answers(
-    client: httpx.AsyncClient, dm: dict[str, str], campaign: Json
+    app: Any, client: httpx.AsyncClient, dm: dict[str, str], campaign: Json
 ) -> None:
     r = await client.post(
         f"/api/campaigns/{campaign['id']}/encounters", json={"name": "Crypt"}, headers=dm
@@ -49,6 +53,27 @@ async def test_the_read_equals_the_state_an_action_answers(
     assert all("tiebreak" not in c and "rank" not in c for c in document["combatants"])
     assert document["campaign_id"] == campaign["id"]
     assert document["combatants"][0]["conditions"][0]["name"] == "frightened"
+
+    # The same document reshaped from the stored state, once the stored view is not of
+    # the encounter's version: a stale view is never answered.
+    async with app.state.engine.begin() as conn:
+        stored = await conn.execute(
+            text("SELECT dm_view, dm_view_version, version FROM encounters WHERE id = :id"),
+            {"id": eid},
+        )
+        view, view_version, version = stored.one()
+        assert view_version == version == answered["version"]
+        assert json.loads(view) == answered["state"]
+        await conn.execute(
+            text(
+                "UPDATE encounters SET dm_view = '{\"stale\": true}',"
+                " dm_view_version = version - 1 WHERE id = :id"
+            ),
+            {"id": eid},
+        )
+    reshaped = await client.get(f"/api/encounters/{eid}", headers=dm)
+    assert reshaped.status_code == 200, reshaped.text
+    assert reshaped.json() == answered["state"]
 
 
 async def test_an_encounter_with_no_combatants_reads_as_an_empty_list(
