@@ -109,14 +109,17 @@ def create_engine(database: Database | str, *, pool: bool = True) -> AsyncEngine
             prepared_statement_name_func=_statement_name,
         )
     if pool:
-        # Enough connections kept open for a worker's concurrent requests, few beyond:
-        # a connection over pool_size is closed when it is returned, so a busy worker
-        # with a small pool opened (and authenticated, and introspected) a connection
-        # for most requests. At most 20 per worker (it was 30): three workers, 60, plus
-        # their LISTEN connections, fit PostgreSQL's default max_connections of 100
-        # with room for migrations and psql (not a second instance at full load: see
-        # "Past one machine"); past that, requests wait for a connection (pool_timeout)
-        # rather than open more on a machine with no cores left to serve them.
+        # Every connection a worker may use is kept open once opened: no overflow. An
+        # overflow connection is opened for one checkout and closed when returned, so a
+        # worker busier than its pool paid a new PostgreSQL connection (a backend
+        # process forked, authenticated, introspected) for most requests: with 15 kept
+        # and 5 more, bench/http_bench.py's reads ran at 3,233 req/s, with 20 kept and
+        # none more at 4,139 (the bare app: 6,313). At most 20 per worker: three
+        # workers, 60, plus their LISTEN connections, fit PostgreSQL's default
+        # max_connections of 100 with room for migrations and psql (not a second
+        # instance at full load: see "Past one machine"); past that, requests wait for
+        # a connection (pool_timeout) rather than open more on a machine with no cores
+        # left to serve them.
         kwargs.update(
             pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=10, pool_recycle=1800
         )
@@ -125,8 +128,8 @@ def create_engine(database: Database | str, *, pool: bool = True) -> AsyncEngine
     return create_async_engine(url, **kwargs)
 
 
-POOL_SIZE = 15
-MAX_OVERFLOW = 5
+POOL_SIZE = 20
+MAX_OVERFLOW = 0
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
