@@ -431,7 +431,7 @@ def profile(
             text=True,
         )
         time.sleep(0.5)
-        wrk(instance, script, seconds, args.threads, args.connections)
+        wrk(instance, script, seconds, 1, args.profile_connections or args.connections)
         _, err = spy_proc.communicate(timeout=seconds + 60)
         if not raw.exists():
             print(f"profile: py-spy failed: {err.strip()[-500:]}")
@@ -515,6 +515,14 @@ async def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
     parser.add_argument(
         "--native", action="store_true", help="--profile with C frames (py-spy --native)"
+    )
+    parser.add_argument(
+        "--profile-connections",
+        type=int,
+        metavar="N",
+        help="wrk's connections while profiling (default: --connections). Below the"
+        " cores' saturation, py-spy's samples are time on the CPU; at 64 they also count"
+        " time spent runnable, waiting for a core",
     )
     parser.add_argument("--keep-profile", metavar="DIR", help="keep py-spy's raw stacks here")
     parser.add_argument(
