@@ -269,7 +269,7 @@ class Store:
             raise
         finally:
             if not returned:
-                # Back to the pool (closed instead beyond the pool's size).
+                # Back to the pool.
                 await greenlet_spawn(pooled.close)
 
 

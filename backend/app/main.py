@@ -54,12 +54,22 @@ Send the token from `POST /api/auth/login` as `Authorization: Bearer <token>`.
 GC_THRESHOLD = (50_000, 20, 20)
 
 
-def settle_garbage_collector() -> None:
-    """Once the app has started: everything alive now (modules, routes, schemas, the
-    SRD index...) lives as long as the process, so :func:`gc.freeze` takes it out of
-    every later collection; then the threshold above."""
+def settle_garbage_collector() -> tuple[int, int, int]:
+    """Once the app has started: what is garbage now is collected, and everything still
+    alive (modules, routes, schemas, the SRD index...) lives as long as the process, so
+    :func:`gc.freeze` takes it out of every later collection; then the threshold above.
+    Returns the threshold it replaced (:func:`unsettle_garbage_collector`)."""
+    previous = gc.get_threshold()
+    gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
+    return previous
+
+
+def unsettle_garbage_collector(previous: tuple[int, int, int]) -> None:
+    """At shutdown (a process that starts the app again, a test run, starts afresh)."""
+    gc.unfreeze()
+    gc.set_threshold(*previous)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,13 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         hub = app.state.hub = Hub(app.state.sessionmaker, database, settings.redis_url)
         await hub.start()
-        settle_garbage_collector()
+        threshold = settle_garbage_collector()
         log.info(
             "startup", environment=settings.environment, database=engine.url.get_backend_name()
         )
         try:
             yield
         finally:
+            unsettle_garbage_collector(threshold)
             await hub.stop()
             await engine.dispose()
             log.info("shutdown")

@@ -31,10 +31,14 @@ class Encounter(IdMixin, TimestampMixin, Base):
     player_seq: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     share_seq: Mapped[int | None] = mapped_column(default=None)
     # The DM's view of ``state`` (the document GET /api/encounters/{id} answers), as
-    # the action that wrote the state rendered it, and the version it is of: a read
-    # answers it as it is while that is still ``version`` (app.encounters.repository).
+    # the action that wrote the state rendered it, the version it is of and the format
+    # it was rendered in (projection.DM_VIEW_FORMAT): a read answers it as it is while
+    # that is still ``version`` and the format is the running code's
+    # (app.encounters.repository). Whatever rewrites ``state`` another way must set
+    # ``dm_view`` to NULL or bump ``version``.
     dm_view: Mapped[str | None] = deferred(mapped_column(Text, default=None))
     dm_view_version: Mapped[int | None] = deferred(mapped_column(default=None))
+    dm_view_format: Mapped[int | None] = deferred(mapped_column(default=None))
 
 
 class EncounterEvent(Base):

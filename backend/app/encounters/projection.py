@@ -42,6 +42,7 @@ changed, so a watcher learns nothing from the count, order or timing of its fram
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any, Literal
 
 from app.encounters.rules.order import turn_units, unit_index
@@ -190,6 +191,28 @@ def _view(state: EncounterState) -> dict[str, Any]:
 # read drops the same keys in SQL: app.encounters.repository.read_view).
 INTERNAL_STATE_KEYS = ("turn_history", "public_turn_started_at")
 INTERNAL_COMBATANT_KEYS = ("tiebreak", "rank")
+
+
+# The DM view's format: a stored view (``encounters.dm_view``, written by the action that
+# wrote the state) is answered only if it was written in this format. It changes by
+# itself when the state's fields or the hidden keys change; bump DM_VIEW_REVISION when
+# dm_json changes in another way (how a field is rendered), so that no encounter keeps
+# answering a view of the old shape until its next action.
+DM_VIEW_REVISION = 1
+DM_VIEW_FORMAT = (
+    zlib.crc32(
+        json.dumps(
+            [
+                DM_VIEW_REVISION,
+                INTERNAL_STATE_KEYS,
+                INTERNAL_COMBATANT_KEYS,
+                EncounterState.model_json_schema(mode="serialization"),
+            ],
+            sort_keys=True,
+        ).encode()
+    )
+    & 0x7FFFFFFF
+)  # an int4 column
 
 
 def dm_view(state: EncounterState | dict[str, Any], campaign_id: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from app.auth.models import User
 from app.campaigns.models import Campaign, CampaignMember
 from app.db import utcnow
 from app.encounters.models import Encounter, EncounterEvent
+from app.encounters.projection import DM_VIEW_FORMAT
 from app.realtime.publish import change_payload, publisher
 
 
@@ -93,6 +94,7 @@ _READ_FOR_MEMBER = (
         _GENERATION,
         _e.dm_view,
         _e.dm_view_version,
+        _e.dm_view_format,
     )
     .join(Campaign.__table__, _c.id == _e.campaign_id)
     .where(_e.id == bindparam("encounter_id"), _MEMBER_OF)
@@ -111,13 +113,14 @@ class View:
 
 # The DM's read on PostgreSQL, run on the driver's connection (app.db.Store.driver): the
 # view the last action stored with the state (``dm_view``), while it is of the current
-# version; else the database reshapes the stored JSONB (less the hidden keys, $3, and
-# each combatant less $4, plus the campaign id). Either way the finished document comes
-# back as text, with the reader's token generation and the membership check in the same
-# statement. (CASE evaluates only the branch it takes.)
+# version and in the running code's format ($5); else the database reshapes the stored
+# JSONB (less the hidden keys, $3, and each combatant less $4, plus the campaign id).
+# Either way the finished document comes back as text, with the reader's token
+# generation and the membership check in the same statement. (CASE evaluates only the
+# branch it takes.)
 _READ_VIEW_SQL = """
 SELECT e.campaign_id, e.version,
-       CASE WHEN e.dm_view_version = e.version THEN e.dm_view
+       CASE WHEN e.dm_view_version = e.version AND e.dm_view_format = $5 THEN e.dm_view
        ELSE ((e.state - $3::text[]) || jsonb_build_object(
            'campaign_id', e.campaign_id,
            'combatants', COALESCE(
@@ -146,7 +149,12 @@ async def read_view(
     """PostgreSQL's :func:`read_view_for_member`, on an asyncpg connection: one
     statement, prepared once per connection, whose answer is the document as text."""
     row = await conn.fetchrow(
-        _READ_VIEW_SQL, encounter_id, user_id, list(hidden), list(hidden_in_combatants)
+        _READ_VIEW_SQL,
+        encounter_id,
+        user_id,
+        list(hidden),
+        list(hidden_in_combatants),
+        DM_VIEW_FORMAT,
     )
     return None if row is None else View(row[0], row[1], row[2], row[3])
 
@@ -174,7 +182,11 @@ async def read_view_for_member(
     found = (await session.execute(_READ_FOR_MEMBER, params)).one_or_none()
     if found is None:
         return None
-    if found.dm_view is not None and found.dm_view_version == found.version:
+    if (
+        found.dm_view is not None
+        and found.dm_view_version == found.version
+        and found.dm_view_format == DM_VIEW_FORMAT
+    ):
         return View(found.campaign_id, found.version, found.dm_view, found.generation)
     raw = json.loads(found.state)
     data = {k: v for k, v in raw.items() if k not in hidden}
@@ -221,11 +233,11 @@ WITH appended AS (
     UPDATE encounters
     SET state = $12::jsonb, version = $2, status = $13, name = $14, ruleset = $15,
         updated_at = $9, player_seq = COALESCE($11, player_seq),
-        dm_view = $16, dm_view_version = $2
+        dm_view = $16, dm_view_version = $2, dm_view_format = $17
     WHERE id = $1
 )
 """
-_APPEND_SQL = _APPEND_CTE + "SELECT pg_notify($17, $18)"
+_APPEND_SQL = _APPEND_CTE + "SELECT pg_notify($18, $19)"
 _APPEND_SQL_QUIET = _APPEND_CTE + "SELECT 1"
 
 
@@ -282,6 +294,7 @@ async def append(
         name,
         ruleset,
         dm_view,
+        DM_VIEW_FORMAT,
     ]
     if notice is None:
         await conn.execute(_APPEND_SQL_QUIET, *args)
@@ -339,6 +352,7 @@ async def save_state(
         "updated_at": utcnow(),
         "dm_view": dm_view,
         "dm_view_version": state["version"] if dm_view is not None else None,
+        "dm_view_format": DM_VIEW_FORMAT if dm_view is not None else None,
     }
     if player_seq is not None:
         values["player_seq"] = player_seq
@@ -363,7 +377,7 @@ _WRITE_EVENT_CTE = """
         SET state = CAST(:state AS jsonb), version = :seq, status = :status, name = :name,
             ruleset = :ruleset, updated_at = :created_at,
             player_seq = COALESCE(:player_seq, player_seq),
-            dm_view = :dm_view, dm_view_version = :seq
+            dm_view = :dm_view, dm_view_version = :seq, dm_view_format = :dm_view_format
         WHERE id = :encounter_id
     )
 """
@@ -411,6 +425,7 @@ async def write_event(
                 "state_before": state_before,
                 "state": state,
                 "dm_view": dm_view,
+                "dm_view_format": DM_VIEW_FORMAT,
                 "status": status,
                 "name": name,
                 "ruleset": ruleset,
