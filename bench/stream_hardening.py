@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import math
 import multiprocessing as mp
 import os
 import socket
@@ -265,7 +266,10 @@ async def bench_stalled(base: str, args: argparse.Namespace) -> None:
             sock.close()
     dropped = _metric(after, "websocket_dropped_total") - _metric(before, "websocket_dropped_total")
     print(f"\n2. {args.stalled} DM sockets that never read, 30 frames of {size_kb:.0f} KB")
-    print(f"   all aborted {gone_after:.1f} s after the first frame (nan: not within 60 s)")
+    if math.isnan(gone_after):
+        print("   NOT all aborted within 60 s of the first frame")
+    else:
+        print(f"   all aborted {gone_after:.1f} s after the first frame")
     print(
         f"   open-sockets gauge: {_metric(before, opened):.0f} before, {while_open:.0f} with "
         f"them open, {_metric(after, opened):.0f} after; drop counter +{dropped:.0f}"
