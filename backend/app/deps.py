@@ -124,11 +124,20 @@ class _TokenClaims(HTTPBearer):
     these routes are the hot ones."""
 
     async def __call__(self, request: HTTPConnection) -> TokenClaims:  # type: ignore[override]
-        credentials = await super().__call__(request)
-        if credentials is None:
-            raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
-        settings: Settings = request.app.state.settings
-        return decode_token(credentials.credentials, secret=settings.jwt_secret)
+        return claims_of(request)
+
+
+def claims_of(request: HTTPConnection) -> TokenClaims:
+    """:data:`UncheckedClaims` as a plain call: the bearer token of ``Authorization``
+    (scheme matched case-insensitively, as ``HTTPBearer`` does), its signature and
+    expiry checked, else 401. For a route that binds its own parameters
+    (:class:`app.encounters.router.BoundRoute`); the same rule as the dependency."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Send an access token as 'Authorization: Bearer <token>'.")
+    settings: Settings = request.app.state.settings
+    return decode_token(token, secret=settings.jwt_secret)
 
 
 get_token_claims = _TokenClaims(
