@@ -7,7 +7,7 @@ import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import Field, TypeAdapter, ValidationError
@@ -173,26 +173,27 @@ def _is_json(content_type: str | None) -> bool:
 async def _bind_action(request: Request) -> dict[str, Any]:
     # FastAPI's order: the body read (malformed JSON is a 422 before anything else),
     # then the dependencies (the NUL check, the token), then the body validated.
-    raw = await request.body()
     body: Any = _MISSING
-    if raw:
-        if _is_json(request.headers.get("content-type")):
-            try:
-                body = await request.json()
-            except json.JSONDecodeError as exc:
-                raise RequestValidationError(
-                    [
-                        {
-                            "type": "json_invalid",
-                            "loc": ("body", exc.pos),
-                            "msg": "JSON decode error",
-                            "input": {},
-                            "ctx": {"error": exc.msg},
-                        }
-                    ]
-                ) from None
-        else:
-            body = raw
+    try:
+        raw = await request.body()
+        if raw:
+            body = await request.json() if _is_json(request.headers.get("content-type")) else raw
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", exc.pos),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ]
+        ) from None
+    except HTTPException:
+        raise  # the body limit's 413
+    except Exception as exc:  # e.g. bytes that are not UTF-8: FastAPI's 400
+        raise HTTPException(400, "There was an error parsing the body") from exc
     await reject_nul_characters(request)
     caller = claims_of(request)
     if body is _MISSING:

@@ -84,6 +84,8 @@ async def test_the_bound_routes_answer_as_fastapi_does(both: httpx.AsyncClient) 
         (b'{"type": "damage", "targets": [], "amount": "lots"}', json_type),
         (b'{"type": "add_condition", "targets": ["x"], "condition": "Dazed\\u0000"}', json_type),
         (b'["damage"]', {"Content-Type": "application/vnd.api+json"}),
+        (b"\x89PNG\r\n\x1a\n\xff", json_type),
+        (b'{"type": "damage", "targets": ["\xa9\xc2"], "amount": 1}', json_type),
         (b'{"type": "damage", "targets": ["%s"], "amount": 0}' % ogre.encode(), json_type),
     ]
     compared = 0
@@ -104,7 +106,9 @@ async def test_the_bound_routes_answer_as_fastapi_does(both: httpx.AsyncClient) 
         assert answers[0] == answers[1], (auth, suffix)
         compared += 1
     assert compared == len(auths) * (len(bodies) + 3)
-    # The cases meant something: a 401, a 422 of each kind and a success among them.
+    # The cases meant something: a 400, a 401, a 422 of each kind and a success.
+    r = await c.post(f"/api/encounters/{eid}/actions", content=b"\xff", headers=json_type)
+    assert r.status_code == 400, r.text
     r = await c.post(f"/api/encounters/{eid}/actions", content=b"not json", headers=json_type)
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "0"]
     r = await c.post(
