@@ -174,7 +174,7 @@ async def read_view_for_member(
     hidden_in_combatants: tuple[str, ...],
 ) -> View | None:
     """The encounter as its DM reads it, in one statement: the view stored with the
-    state while it is of the current version, else the stored state without the
+    state while it is of the current version and format, else the stored state without the
     ``hidden`` keys (nor ``hidden_in_combatants`` in each combatant) and with
     ``campaign_id``; never validated again; None if the user does not DM its campaign.
     Python reshapes the JSON (SQLite; PostgreSQL's read is :func:`read_view`)."""
@@ -338,11 +338,11 @@ async def save_state(
     encounter_id: str,
     state: dict[str, Any],
     *,
+    dm_view: str,
     player_seq: int | None = None,
-    dm_view: str | None = None,
 ) -> None:
-    """Store the state (and ``player_seq``, when the players saw the change, and the
-    DM's view of the state, when the caller rendered it)."""
+    """Store the state and the DM's view of it (and ``player_seq``, when the players saw
+    the change)."""
     values: dict[str, Any] = {
         "state": state,
         "version": state["version"],
@@ -351,8 +351,8 @@ async def save_state(
         "ruleset": state["ruleset"],
         "updated_at": utcnow(),
         "dm_view": dm_view,
-        "dm_view_version": state["version"] if dm_view is not None else None,
-        "dm_view_format": DM_VIEW_FORMAT if dm_view is not None else None,
+        "dm_view_version": state["version"],
+        "dm_view_format": DM_VIEW_FORMAT,
     }
     if player_seq is not None:
         values["player_seq"] = player_seq
@@ -401,8 +401,8 @@ async def write_event(
     player_seq: int | None = None,
 ) -> None:
     """Append the event, store the new state (JSON text; ``dm_view`` the DM's view of
-    it, as GET answers it; ``summary`` is its status,
-    name and ruleset, which have columns of their own; ``player_seq`` the encounter's
+    it, as GET answers it; ``summary`` is its status, name and ruleset, which have
+    columns of their own; ``player_seq`` the encounter's
     new one if the players saw the change) and announce the new version through the
     session's publisher (:mod:`app.realtime.publish`), delivered at commit. With NOTIFY
     the ``pg_notify`` rides in the same statement: one statement, one round trip."""

@@ -67,7 +67,6 @@ class Outcome:
 
     campaign_id: str
     state: EncounterState
-    state_json: str  # the stored state, serialised
     view_json: str  # the DM's view of it (GET /api/encounters/{id}), serialised
     events: list[EventOut]
 
@@ -271,7 +270,6 @@ async def perform(
         return Outcome(
             campaign_id=locked.campaign_id,
             state=before,
-            state_json=locked.state,
             view_json=dm_json(before, locked.campaign_id),
             events=[],
         )
@@ -395,7 +393,7 @@ class _Entry:
     view_json: str
 
     def outcome(self, state: EncounterState, events: list[EventOut]) -> Outcome:
-        return Outcome(self.campaign_id, state, self.state_json, self.view_json, events)
+        return Outcome(self.campaign_id, state, self.view_json, events)
 
 
 def _entry(
