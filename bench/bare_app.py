@@ -1,6 +1,6 @@
 """The bare baseline of bench/http_bench.py: FastAPI + asyncpg doing the statements a
 combat action and an encounter read need at the least, served like the product
-(Gunicorn, 3 Uvicorn workers, uvloop and httptools).
+(Gunicorn, 3 workers of the product's worker class, uvloop and httptools).
 
 - ``POST /encounters/{row}/actions`` (body ``{"targets": [...], "amount": N}``): one
   transaction that locks the encounter row, appends the event, stores the new state

@@ -12,8 +12,9 @@ What it does, in one run on one machine:
    (``gunicorn main:app``, 3 workers, its own gunicorn.conf.py), registers a DM and
    seeds 100 encounters of 10 combatants each, combat started;
 2. serves bench/bare_app.py on the same database with the same Gunicorn setup
-   (3 Uvicorn workers): FastAPI + asyncpg, no auth, no validation, no rules, in two
-   forms. **Same SQL** (the baseline of the goals, as the issue defines it): on a
+   (3 workers of the product's worker class, app.realtime.worker, which shares the
+   connections out evenly between them): FastAPI + asyncpg, no auth, no validation,
+   no rules, in two forms. **Same SQL** (the baseline of the goals, as the issue defines it): on a
    second set of the product's own encounters, the product's own statements
    (``app.encounters.repository``: the lock that checks membership, the one statement
    that appends the event with the state before it, stores the state and its DM view
@@ -29,10 +30,12 @@ What it does, in one run on one machine:
    issue 14 are met against the same-SQL bare app: action >= 0.6x bare, read >= 0.6x
    bare, p99 <= 2x the bare p99 (and the ratios against the minimal one, which also
    leaves out part of the database's work).
-   Also printed: how busy the whole machine was during each run (other people's work
-   included) and the servers' CPU milliseconds per request; near 100 % busy, rates and
-   latencies measure the queue for the CPU as much as the servers, and CPU per
-   request is the steadier comparison.
+   Also printed: how many of wrk's connections each worker held in each run (the
+   p99 follows the largest share; before the workers shared them out, splits such as
+   56/4/4 made the p99 a matter of luck), how busy the whole machine was during each
+   run (other people's work included) and the servers' CPU milliseconds per request;
+   near 100 % busy, rates and latencies measure the queue for the CPU as much as the
+   servers, and CPU per request is the steadier comparison.
 
 ``--profile`` then runs each load once more while py-spy samples one product worker,
 and prints the top frames by share of that worker's samples (by function, own time and
@@ -89,7 +92,7 @@ VERBOSE = False
 
 @contextmanager
 def bare_instance(dsn: str) -> Iterator[Instance]:
-    """bench/bare_app.py under Gunicorn with 3 Uvicorn workers (uvloop, httptools)."""
+    """bench/bare_app.py under Gunicorn with 3 of the product's workers (uvloop, httptools)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -98,14 +101,14 @@ def bare_instance(dsn: str) -> Iterator[Instance]:
             "-w",
             "3",
             "-k",
-            "uvicorn_worker.UvicornWorker",
+            "app.realtime.worker.UvicornWorker",  # the product's, as it is served
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
         cwd=ROOT / "bench",
-        env={**os.environ, "BENCH_DSN": dsn},
+        env={**os.environ, "BENCH_DSN": dsn, "PYTHONPATH": str(BACKEND)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -278,6 +281,7 @@ class Run:
     busy: float  # share of the whole machine's CPU in use during the run
     server_cpu: float  # CPU seconds of the server's processes during the run
     cpu_ms: float  # the server's CPU milliseconds per request
+    split: list[int]  # wrk's connections held by each worker, mid-run, largest first
 
 
 def cpu_times() -> tuple[int, int]:
@@ -295,11 +299,25 @@ def process_cpu(pids: set[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def connections_per_worker(instance: Instance) -> list[int]:
+    """The established connections each worker holds (``ss``), largest first: the
+    p99 follows the largest share, as a worker's share of the work is its share of
+    the connections (app.realtime.worker shares them out evenly)."""
+    port = instance.base.rsplit(":", 1)[1]
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    counts = Counter(re.findall(r"pid=(\d+)", out))
+    return sorted(counts.values(), reverse=True)
+
+
 def wrk(instance: Instance, script: Path, seconds: float, threads: int, connections: int) -> Run:
     pids = instance.worker_pids() | {instance.proc.pid}
     busy0, total0 = cpu_times()
     cpu0 = process_cpu(pids)
-    out = subprocess.run(
+    proc = subprocess.Popen(
         [
             "wrk",
             f"-t{threads}",
@@ -312,10 +330,14 @@ def wrk(instance: Instance, script: Path, seconds: float, threads: int, connecti
             str(script),
             instance.base,
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
-    ).stdout
+    )
+    time.sleep(seconds / 2)
+    split = connections_per_worker(instance)
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, "wrk", out)
     busy1, total1 = cpu_times()
     cpu1 = process_cpu(pids)
     match = re.search(r"^WRK_JSON (.*)$", out, re.MULTILINE)
@@ -333,6 +355,7 @@ def wrk(instance: Instance, script: Path, seconds: float, threads: int, connecti
         busy=(busy1 - busy0) / max(1, total1 - total0),
         server_cpu=cpu1 - cpu0,
         cpu_ms=1000 * (cpu1 - cpu0) / max(1, s["requests"]),
+        split=split,
     )
 
 
@@ -447,6 +470,7 @@ def profile(
             return
         print_profile(raw, load)
         if args.keep_profile:
+            Path(args.keep_profile).mkdir(parents=True, exist_ok=True)
             kept = Path(args.keep_profile) / f"profile-{load}.txt"
             shutil.copy(raw, kept)
             print(f"(py-spy's raw stacks kept in {kept})")
@@ -467,7 +491,7 @@ def report(results: dict[str, list[Run]], args: argparse.Namespace) -> None:
     )
     print(
         f"{'run':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'busy':>7}"
-        f"{'cpu ms/req':>12}"
+        f"{'cpu ms/req':>12}  connections per worker (each run)"
     )
     labels = {
         "act": "POST actions: service",
@@ -483,7 +507,8 @@ def report(results: dict[str, list[Run]], args: argparse.Namespace) -> None:
         print(
             f"{label:<28}{med(key, 'rate'):>9.0f}{med(key, 'p50_ms'):>9.1f}"
             f"{med(key, 'p99_ms'):>9.1f}{sum(r.errors for r in results[key]):>8}"
-            f"{100 * med(key, 'busy'):>6.0f}%{med(key, 'cpu_ms'):>12.2f}"
+            f"{100 * med(key, 'busy'):>6.0f}%{med(key, 'cpu_ms'):>12.2f}  "
+            + " ".join("/".join(map(str, r.split)) for r in results[key])
         )
     goals = []
     costs: list[str] = []
