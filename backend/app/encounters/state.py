@@ -249,12 +249,13 @@ class Combatant(Model):
     @field_validator("resistances", "vulnerabilities", "immunities")
     @classmethod
     def _lower_case_types(cls, value: list[str]) -> list[str]:
-        return [t.strip().lower() for t in value]
+        # (Most combatants have none: no list built for them on every state read.)
+        return [t.strip().lower() for t in value] if value else value
 
     @field_validator("condition_immunities")
     @classmethod
     def _condition_keys(cls, value: list[str]) -> list[str]:
-        return [condition_key(name) for name in value]
+        return [condition_key(name) for name in value] if value else value
 
     def immune_to_condition(self, name: str) -> bool:
         return condition_key(name) in self.condition_immunities
