@@ -184,7 +184,8 @@ class EvenAcceptor:
         try:
             conn, _ = listener.accept()
         except (BlockingIOError, InterruptedError):
-            return  # another worker took it
+            self._steps_back = 0  # another worker took it: the stepping back worked
+            return
         except OSError as exc:
             # Out of descriptors or memory: the connection stays queued; try again soon.
             log.warning("accept failed: %s", exc)
