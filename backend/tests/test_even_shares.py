@@ -50,10 +50,22 @@ def _health(conn: socket.socket) -> None:
     assert reply.startswith(b"HTTP/1.1 200"), reply[:100]
 
 
-def test_a_burst_of_connections_is_shared_evenly(migrated_pg_database: str) -> None:
-    with gunicorn_instance(migrated_pg_database, workers=3) as instance:
+def _started(log: Path, workers: int) -> None:
+    """Until every worker has logged its start-up: it publishes its (empty) share and
+    starts accepting in the same step."""
+    deadline = time.monotonic() + 30
+    while log.read_bytes().count(b"Application startup complete") < workers:
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+        time.sleep(0.05)
+
+
+def test_a_burst_of_connections_is_shared_evenly(
+    migrated_pg_database: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "gunicorn.log"
+    with gunicorn_instance(migrated_pg_database, workers=3, log_path=log) as instance:
         port = int(instance.base.rsplit(":", 1)[1])
-        time.sleep(1)  # every worker has published its (empty) share
+        _started(log, 3)
         # 90 connections at once, as fast as the kernel completes them, before any
         # worker has read a byte: the accept queue holds them all.
         conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(90)]
@@ -82,6 +94,6 @@ def test_shares_count_only_live_workers() -> None:
     shares.clear(2)  # the master hands slot 2 to a new worker
     assert shares.fewest_elsewhere(0) == 7
     # A worker that stopped writing (killed) no longer counts once its slot is stale.
-    shares._table[1 * 3 + 2] -= worker.STALE_MS + 1
+    shares._table[1 * worker._FIELDS + 1] -= worker.STALE_MS + 1
     assert shares.fewest_elsewhere(0) is None
     assert shares.counts() == []

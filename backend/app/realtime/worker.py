@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import mmap
-import os
 import socket
 import sys
 import time
@@ -49,9 +48,9 @@ log = logging.getLogger(__name__)
 # live workers share a slot only if 64 others were started in between, and then the
 # shares are merely less even.
 SLOTS = 64
-# Each slot: the worker's pid, its connections, and when it last wrote (monotonic ms,
-# which every process on the machine reads from the same clock).
-_FIELDS = 3
+# Each slot: the worker's connections, and when it last wrote them (monotonic ms, which
+# every process on the machine reads from the same clock; 0: never, or cleared).
+_FIELDS = 2
 HEARTBEAT_S = 0.25  # how often a worker republishes its count
 STALE_MS = 2_000  # a slot not written for this long is a worker that is gone
 STEP_BACK_S = 0.002  # how long a worker ahead of the others leaves the socket alone
@@ -81,35 +80,26 @@ class Shares:
 
     def publish(self, slot: int, connections: int) -> None:
         base = slot * _FIELDS
-        self._table[base] = os.getpid()
-        self._table[base + 1] = connections
-        self._table[base + 2] = _now_ms()
+        self._table[base] = connections
+        self._table[base + 1] = _now_ms()
 
-    def fewest_elsewhere(self, slot: int) -> int | None:
-        """The fewest connections any other live worker holds; None when it is alone."""
-        now = _now_ms()
-        table = self._table
-        fewest: int | None = None
-        for other in range(SLOTS):
-            if other == slot:
-                continue
-            base = other * _FIELDS
-            if table[base] == 0 or now - table[base + 2] > STALE_MS:
-                continue
-            count = table[base + 1]
-            if fewest is None or count < fewest:
-                fewest = count
-        return fewest
-
-    def counts(self) -> list[int]:
-        """Every live worker's connections (for tests and diagnostics)."""
+    def _live(self, but: int | None = None) -> list[int]:
+        """The connections of every worker that wrote its slot lately (but ``but``)."""
         now = _now_ms()
         table = self._table
         return [
-            table[s * _FIELDS + 1]
-            for s in range(SLOTS)
-            if table[s * _FIELDS] != 0 and now - table[s * _FIELDS + 2] <= STALE_MS
+            table[base]
+            for slot, base in enumerate(range(0, SLOTS * _FIELDS, _FIELDS))
+            if slot != but and now - table[base + 1] <= STALE_MS
         ]
+
+    def fewest_elsewhere(self, slot: int) -> int | None:
+        """The fewest connections any other live worker holds; None when it is alone."""
+        return min(self._live(but=slot), default=None)
+
+    def counts(self) -> list[int]:
+        """Every live worker's connections (for tests and diagnostics)."""
+        return self._live()
 
 
 class EvenAcceptor:
