@@ -59,9 +59,7 @@ def _started(log: Path, workers: int) -> None:
         time.sleep(0.05)
 
 
-def test_a_burst_of_connections_is_shared_evenly(
-    migrated_pg_database: str, tmp_path: Path
-) -> None:
+def test_a_burst_of_connections_is_shared_evenly(migrated_pg_database: str, tmp_path: Path) -> None:
     log = tmp_path / "gunicorn.log"
     with gunicorn_instance(migrated_pg_database, workers=3, log_path=log) as instance:
         port = int(instance.base.rsplit(":", 1)[1])
